@@ -1,0 +1,53 @@
+/* cli.h — what every command front-end gets from main: the global options, parsed once,
+ * and the AWS configuration, set up in one place when the command's flags ask for it. */
+#ifndef PW_CLI_H
+#define PW_CLI_H
+
+#include <stdio.h>
+
+#include "provision/aws/config.h"
+#include "provision/aws/error.h"
+#include "provision/aws/kv.h"
+
+#define PW_VERSION "0.1.0"
+
+enum cli_output { CLI_OUTPUT_TEXT, CLI_OUTPUT_JSON };
+
+struct cli {
+    const char *spec_path;       /* -f/--spec, default pipewright.yaml */
+    const char *region;          /* --region */
+    const char *profile;         /* --profile */
+    const char *endpoint_url;    /* --endpoint-url */
+    struct kvlist vars;          /* --var KEY=VALUE */
+    enum cli_output output;      /* --output */
+    int verbosity;               /* -v count */
+    int quiet;                   /* -q */
+    int progress;                /* 0 with --no-progress or when stderr is not a terminal */
+    char *const *envp;
+    struct aws_config aws;       /* loaded when the command is flagged CMD_AWS */
+    int aws_loaded;
+};
+
+/* Consumes argv[*i] (and its value) when it is a global option; 1 when consumed, 0 when not
+ * a global option, -1 on a malformed one (message printed, exit 64 follows). Commands call it
+ * for options they do not know, so global options work before and after the command. */
+int cli_global_option(struct cli *cli, int argc, char **argv, int *i);
+
+/* Prints "pipewright: <msg>" and a hint line to stderr; returns PW_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the error as one line to stderr and returns its exit code. */
+int cli_report(const struct pw_error *err);
+
+/* Loads the AWS configuration from the global options and the environment (once). */
+int cli_load_aws(struct cli *cli, struct pw_error *err);
+
+/* Command entry points: argv[0] is the command name. */
+int cmd_api(struct cli *cli, int argc, char **argv);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
+int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_version(struct cli *cli, int argc, char **argv);
+
+void cli_print_usage(FILE *out);
+
+#endif

@@ -1,0 +1,76 @@
+/* config.h — the AWS configuration, read once: the environment snapshot, the shared
+ * `config` and `credentials` files, the active profile, region, endpoints and retry
+ * settings, each resolved in the same order as the AWS CLI. Nothing else in pipewright
+ * reads the environment; everything below cmd/ is handed this struct. */
+#ifndef PW_CONFIG_H
+#define PW_CONFIG_H
+
+#include <stdio.h>
+
+#include "provision/aws/error.h"
+#include "provision/aws/kv.h"
+#include "provision/aws/service.h"
+
+struct aws_config_options {    /* what the command line says */
+    const char *region;        /* --region */
+    const char *profile;       /* --profile */
+    const char *endpoint_url;  /* --endpoint-url */
+    int verbosity;             /* number of -v */
+    FILE *trace;               /* where -v output goes; NULL: nowhere */
+};
+
+struct aws_ini;                /* a parsed INI file: sections of key = value, with nested sub-sections */
+
+struct aws_config {
+    struct kvlist env;             /* copy of the environment taken at load */
+    char *profile;                 /* the active profile's name */
+    char profile_source[32];       /* "--profile", "AWS_PROFILE", "default" */
+    char *region;                  /* NULL when none is configured */
+    char region_source[64];        /* "--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile dev" */
+    char *endpoint_url;            /* --endpoint-url, beats everything */
+    int max_attempts;              /* AWS_MAX_ATTEMPTS, profile max_attempts; default 3 */
+    char retry_mode[16];           /* AWS_RETRY_MODE, profile retry_mode; default "standard" */
+    struct aws_ini *config_file;   /* AWS_CONFIG_FILE or ~/.aws/config; NULL when absent */
+    struct aws_ini *credentials_file; /* AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials */
+    int verbosity;
+    FILE *trace;
+};
+
+/* envp is the process environment (main's environ); tests pass their own. A missing file is
+ * not an error; a file that cannot be parsed is (PW_EXIT_FAILED, with file:line). */
+int aws_config_load(struct aws_config *cfg, const struct aws_config_options *o,
+                    char *const *envp, struct pw_error *err);
+void aws_config_release(struct aws_config *cfg);
+
+/* The environment as it was at load; NULL when unset. An empty value counts as unset. */
+const char *aws_config_getenv(const struct aws_config *cfg, const char *name);
+
+/* A setting of a profile: `[profile NAME]` (or `[default]`) in the config file, then `[NAME]` in
+ * the credentials file. NULL when absent. profile NULL means the active profile. */
+const char *aws_config_profile_get(const struct aws_config *cfg, const char *profile, const char *key);
+
+/* A setting of a profile's `services` section for one service (`s3 =\n  endpoint_url = ...`). */
+const char *aws_config_service_get(const struct aws_config *cfg, const char *profile,
+                                   const char *service_key, const char *key);
+
+struct aws_endpoint {
+    char url[512];            /* scheme://host[:port][/base] without a trailing slash */
+    char scheme[8];           /* "https" or "http" */
+    char host[256];           /* host[:port], as sent in the Host header */
+    char base_path[256];      /* "" or "/base", prefixed to every request path */
+    char signing_region[64];
+    int path_style;           /* S3: bucket as the first path segment, not a host label */
+    int custom;               /* 1 when configured, 0 for the AWS default */
+    char source[64];          /* "--endpoint-url", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL",
+                                 "profile dev services", "profile dev", "default" */
+};
+
+/* Resolves where a service's requests go, in the AWS CLI's order: --endpoint-url,
+ * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's services section, the profile's
+ * endpoint_url (all but the first ignored under AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), then
+ * the AWS default for the region and partition. Custom endpoints use S3 path-style addressing.
+ * Fails (PW_EXIT_FAILED) when no region is configured or a URL is malformed. */
+int aws_config_endpoint(const struct aws_config *cfg, const struct aws_service *svc,
+                        struct aws_endpoint *ep, struct pw_error *err);
+
+#endif
