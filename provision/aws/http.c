@@ -35,6 +35,7 @@ static int curl_ready;
 void http_response_init(struct http_response *r)
 {
     r->status = 0;
+    r->elapsed_ms = 0;
     kvlist_init(&r->headers);
     buf_init(&r->body, 0);
 }
@@ -272,8 +273,7 @@ static void trace_response(const struct http_client *c, const struct transfer *t
         return;
     if (t->rs->status)
         fprintf(f, "< HTTP %ld (%ld ms)\n", t->rs->status, elapsed_ms(&t->started));
-    if (c->o.verbosity >= 2)
-        trace_headers(f, '<', &t->rs->headers);
+    trace_headers(f, '<', &t->rs->headers);
     if (c->o.verbosity >= 3)
         trace_body(f, t->rs->body.data, t->rs->body.len);
 }
@@ -375,6 +375,7 @@ static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode r
                            const struct http_request *rq, struct pw_error *err)
 {
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->rs->status);
+    t->rs->elapsed_ms = elapsed_ms(&t->started);
     curl_slist_free_all(t->headers);
     t->headers = NULL;
     if (rc == CURLE_OK) {
