@@ -215,16 +215,14 @@ void http_redact(struct buf *out, const char *s, size_t n)
             while (k < n && s[k] != '>' && s[k] != ' ' && s[k] != '/')
                 k++;
             if (k < n && s[k] == '>' && is_secret_field(s + i + 1, k - i - 1)) {
-                const char *close = NULL;
-                for (size_t e = k + 1; e + 1 < n; e++)
-                    if (s[e] == '<' && s[e + 1] == '/') {
-                        close = s + e;
-                        break;
-                    }
-                if (close) {
+                /* Only a leaf's text is a value; an element with children is walked into. */
+                size_t e = k + 1;
+                while (e < n && s[e] != '<')
+                    e++;
+                if (e + 1 < n && s[e + 1] == '/') {
                     buf_append(out, s + i, k + 1 - i);
                     buf_appends(out, "REDACTED");
-                    i = (size_t)(close - s);
+                    i = e;
                     continue;
                 }
             }
