@@ -12,7 +12,8 @@ static const char usage[] =
     "\n"
     "Shows the region and where it came from, the credential source (never the secret), the\n"
     "account from STS GetCallerIdentity, and each service's endpoint and whether it answers.\n"
-    "exit: 0 when every service answers, 4 for missing or rejected credentials, 1 otherwise.\n";
+    "exit: 0 when every service answers, 4 for missing credentials or credentials STS rejects,\n"
+    "1 otherwise.\n";
 
 struct report {
     const struct aws_config *cfg;
@@ -34,16 +35,16 @@ static void mask_key(const char *key, char *out, size_t n)
         snprintf(out, n, "%.4s****%s", key, key + len - 4);
 }
 
+/* 4 when there are no credentials or STS refuses them; 1 when any service does not answer
+ * normally (one service refusing a signature that STS accepted is that service's problem,
+ * not the credentials'); 0 otherwise. */
 static int exit_code(const struct report *r)
 {
     if (!r->creds || (!r->have_id && r->id_err.exit == PW_EXIT_AUTH))
         return PW_EXIT_AUTH;
     int failed = !r->have_id;
-    for (size_t i = 0; i < r->nprobes; i++) {
-        if (r->probes[i].state == PROBE_REJECTED)
-            return PW_EXIT_AUTH;
-        failed |= r->probes[i].state == PROBE_FAILED;
-    }
+    for (size_t i = 0; i < r->nprobes; i++)
+        failed |= r->probes[i].state == PROBE_FAILED || r->probes[i].state == PROBE_REJECTED;
     return failed ? PW_EXIT_FAILED : PW_EXIT_OK;
 }
 
