@@ -22,6 +22,7 @@ import os
 import sys
 from unittest import mock
 
+import botocore
 import botocore.auth
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -314,6 +315,10 @@ def generate(c):
             "added_headers": [list(h) for h in added],
         },
     }
+
+
+def botocore_version():
+    return botocore.__version__
 
 
 def render(fixture):
