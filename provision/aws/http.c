@@ -315,6 +315,8 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     curl_easy_reset(easy);
     curl_easy_setopt(easy, CURLOPT_SHARE, c->share);
     curl_easy_setopt(easy, CURLOPT_URL, rq->url);
+    /* The signer signed this exact path: curl must not squash "/../" or "//" in it. */
+    curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
