@@ -35,6 +35,7 @@ static int curl_ready;
 void http_response_init(struct http_response *r)
 {
     r->status = 0;
+    r->elapsed_ms = 0;
     kvlist_init(&r->headers);
     buf_init(&r->body, 0);
 }
@@ -214,16 +215,14 @@ void http_redact(struct buf *out, const char *s, size_t n)
             while (k < n && s[k] != '>' && s[k] != ' ' && s[k] != '/')
                 k++;
             if (k < n && s[k] == '>' && is_secret_field(s + i + 1, k - i - 1)) {
-                const char *close = NULL;
-                for (size_t e = k + 1; e + 1 < n; e++)
-                    if (s[e] == '<' && s[e + 1] == '/') {
-                        close = s + e;
-                        break;
-                    }
-                if (close) {
+                /* Only a leaf's text is a value; an element with children is walked into. */
+                size_t e = k + 1;
+                while (e < n && s[e] != '<')
+                    e++;
+                if (e + 1 < n && s[e + 1] == '/') {
                     buf_append(out, s + i, k + 1 - i);
                     buf_appends(out, "REDACTED");
-                    i = (size_t)(close - s);
+                    i = e;
                     continue;
                 }
             }
@@ -272,8 +271,7 @@ static void trace_response(const struct http_client *c, const struct transfer *t
         return;
     if (t->rs->status)
         fprintf(f, "< HTTP %ld (%ld ms)\n", t->rs->status, elapsed_ms(&t->started));
-    if (c->o.verbosity >= 2)
-        trace_headers(f, '<', &t->rs->headers);
+    trace_headers(f, '<', &t->rs->headers);
     if (c->o.verbosity >= 3)
         trace_body(f, t->rs->body.data, t->rs->body.len);
 }
@@ -317,6 +315,8 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     curl_easy_reset(easy);
     curl_easy_setopt(easy, CURLOPT_SHARE, c->share);
     curl_easy_setopt(easy, CURLOPT_URL, rq->url);
+    /* The signer signed this exact path: curl must not squash "/../" or "//" in it. */
+    curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -375,6 +375,7 @@ static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode r
                            const struct http_request *rq, struct pw_error *err)
 {
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->rs->status);
+    t->rs->elapsed_ms = elapsed_ms(&t->started);
     curl_slist_free_all(t->headers);
     t->headers = NULL;
     if (rc == CURLE_OK) {
