@@ -82,6 +82,16 @@ int aws_config_profile_exists(const struct aws_config *cfg, const char *profile)
            config_profile_section(cfg->config_file, profile) != NULL;
 }
 
+const char *aws_config_profile_get_from(const struct aws_config *cfg, enum aws_config_file file,
+                                        const char *profile, const char *key)
+{
+    if (!profile)
+        profile = cfg->profile;
+    if (file == AWS_FILE_CREDENTIALS)
+        return ini_get(cfg->credentials_file, ini_section_find(cfg->credentials_file, profile), key);
+    return ini_get(cfg->config_file, config_profile_section(cfg->config_file, profile), key);
+}
+
 const char *aws_config_profile_get(const struct aws_config *cfg, const char *profile, const char *key)
 {
     if (!profile)
@@ -90,8 +100,7 @@ const char *aws_config_profile_get(const struct aws_config *cfg, const char *pro
     const struct ini_entry *e = ini_entry_find(cfg->credentials_file, s, key);
     if (e)
         return e->value;
-    s = config_profile_section(cfg->config_file, profile);
-    return ini_get(cfg->config_file, s, key);
+    return aws_config_profile_get_from(cfg, AWS_FILE_CONFIG, profile, key);
 }
 
 const char *aws_config_service_get(const struct aws_config *cfg, const char *profile,

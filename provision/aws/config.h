@@ -56,6 +56,13 @@ const char *aws_config_getenv(const struct aws_config *cfg, const char *name);
  * means the active profile. */
 const char *aws_config_profile_get(const struct aws_config *cfg, const char *profile, const char *key);
 
+/* A setting of a profile in one file only: the credentials file's [NAME], or the config
+ * file's [profile NAME] / [default]. The credential chain needs the difference: static keys
+ * in the credentials file come before credential_process, those in the config file after. */
+enum aws_config_file { AWS_FILE_CONFIG, AWS_FILE_CREDENTIALS };
+const char *aws_config_profile_get_from(const struct aws_config *cfg, enum aws_config_file file,
+                                        const char *profile, const char *key);
+
 /* A setting of a profile's `services` section for one service (`s3 =\n  endpoint_url = ...`):
  * the profile's `services = NAME` names a `[services NAME]` section of the config file. */
 const char *aws_config_service_get(const struct aws_config *cfg, const char *profile,
