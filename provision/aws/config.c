@@ -211,7 +211,8 @@ static int load_file(struct aws_config *cfg, const char *env, const char *dflt, 
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     if (ini_load(*path, ini, err) < 0)
         return -1;
-    aws_config_trace(cfg, 2, "%s '%s'%s", env, *path, *ini ? "" : " (absent)");
+    aws_config_trace(cfg, 2, "%s file '%s' (%s)%s", strstr(env, "CREDENTIALS") ? "credentials" : "config", *path,
+                     p ? env : "default", *ini ? "" : ": absent");
     return 0;
 }
 
