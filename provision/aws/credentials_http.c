@@ -170,7 +170,7 @@ int creds_container(const struct aws_config *cfg, struct http_client *http, stru
     if (!c)
         goto out;
     struct http_request rq = {.method = "GET", .url = buf_cstr(&url), .headers = &headers,
-                              .timeout_ms = CONTAINER_TIMEOUT_MS};
+                              .timeout_ms = CONTAINER_TIMEOUT_MS, .secret_body = 1};
     /* botocore tries three times, a second apart; an answer that is not 5xx will not change */
     for (int attempt = 1;; attempt++) {
         http_response_reset(&rs);
@@ -230,7 +230,9 @@ static int imds_send(struct imds *m, const char *method, const char *path, struc
         (strcmp(method, "PUT") == 0 && kvlist_add(&headers, "X-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL) < 0) ||
         (m->token && strcmp(method, "GET") == 0 && kvlist_add(&headers, "X-aws-ec2-metadata-token", m->token) < 0))
         goto out;
-    struct http_request rq = {.method = method, .url = buf_cstr(&url), .headers = &headers, .timeout_ms = m->timeout_ms};
+    /* Every IMDS answer on this path is a token or a credential: never traced. */
+    struct http_request rq = {.method = method, .url = buf_cstr(&url), .headers = &headers,
+                              .timeout_ms = m->timeout_ms, .secret_body = 1};
     for (int attempt = 1; attempt <= m->attempts; attempt++) {
         body_wipe(rs);
         http_response_reset(rs);
