@@ -20,7 +20,7 @@ static void check_name(struct rd *r, const struct spec_str *name, const struct s
     if (!why)
         return;
     rd_err(r, name->loc, "invalid %s name '%s' in %s: %s%s%s", kind, name->v, what, why,
-           name->tmpl ? " (counting the 12-digit account id)" : "",
+           name->tmpl && strstr(why, "characters long") ? " (counting the 12-digit account id)" : "",
            owner && same_loc(name->loc, owner->loc) ? "; this is the default name, set 'name'" : "");
 }
 

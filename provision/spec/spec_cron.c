@@ -57,10 +57,9 @@ static int value(struct cur *c, enum field f, const char *p, const char *stop, c
         int v = 0;
         while (q < stop && isdigit((unsigned char)*q) && v < 100000)
             v = v * 10 + (*q++ - '0');
-        if (v < fields[f].lo || v > fields[f].hi) {
-            snprintf(buf, sizeof buf, "%d-%d", fields[f].lo, fields[f].hi);
-            return fail(c, p, (size_t)(q - p), "%s must be within %s", fields[f].name, buf);
-        }
+        if (v < fields[f].lo || v > fields[f].hi)
+            return fail(c, p, (size_t)(q - p), "%s must be within %d-%d, not %.*s", fields[f].name,
+                        fields[f].lo, fields[f].hi, (int)(q - p), p);
         *end = q;
         *out = v;
         return 0;

@@ -83,6 +83,9 @@ int rd_enum(struct rd *r, const struct sect *s, const char *key, const struct rd
             int *out);
 int rd_enum_node(struct rd *r, const struct ynode *n, struct spec_loc at, const char *desc,
                  const struct rd_choice *choices, int *out);
+/* The same, naming one more accepted form in the message ("or a mapping {read, write}"). */
+int rd_enum_node_or(struct rd *r, const struct ynode *n, struct spec_loc at, const char *desc,
+                    const struct rd_choice *choices, const char *also, int *out);
 /* A list of strings; a single string is taken as a list of one. */
 int rd_strs(struct rd *r, const struct sect *s, const char *key, int flags, struct spec_str **out,
             size_t *n);

@@ -80,9 +80,9 @@ static int load_attr(struct rd *r, const struct sect *k, const char *which, stru
     else if (strcmp(t, "B") == 0)
         out->type = SPEC_ATTR_B;
     else {
-        rd_err(r, ytree_loc_in(r->t, p->value, (size_t)(t - s.v), (int)strlen(t)),
+        rd_err(r, rd_loc_in(r, p->value, s.v, (size_t)(t - s.v), (int)strlen(t)),
                "invalid key type '%s' for attribute '%s' in %s; expected S (string), N (number) "
-               "or B (binary)", t, out->name.v, k->what);
+               "or B (binary)", t, out->name.v, desc);
         return -1;
     }
     return 0;
@@ -95,7 +95,15 @@ static void load_key(struct rd *r, const struct sect *parent, struct spec_key *o
     char what[256];
     struct sect k;
     rd_field(parent, "key", what, sizeof what);
-    if (rd_require(r, parent, "key") < 0 || rd_section(r, p, what, keys, &k) < 0)
+    if (rd_require(r, parent, "key") < 0)
+        return;
+    if (p->value->kind != YNODE_MAP) {
+        char got[64];
+        rd_err(r, rd_value_loc(p), "%s must be a mapping like {hash: id:S, range: sk:S}, not %s",
+               what, ynode_describe(p->value, got, sizeof got));
+        return;
+    }
+    if (rd_section(r, p, what, keys, &k) < 0)
         return;
     if (rd_require(r, &k, "hash") == 0)
         load_attr(r, &k, "hash", &out->hash);
@@ -120,7 +128,7 @@ static void load_billing(struct rd *r, const struct sect *parent, struct spec_bi
             {NULL, 0, 0},
         };
         int m;
-        if (rd_enum_node(r, p->value, p->value->loc, desc, choices, &m) == 1)
+        if (rd_enum_node_or(r, p->value, p->value->loc, desc, choices, "a mapping {read, write}", &m) == 1)
             out->mode = (enum spec_billing_mode)m;
         return;
     }

@@ -97,6 +97,7 @@ static void split_subscription(struct rd *r, const struct ynode *n, const char *
     }
     rd_err(r, sub->endpoint.loc, "invalid subscription '%s' in %s: expected email:<address>, "
            "sqs:<queue arn>, lambda:<function arn> or an https:// url", v, desc);
+    sub->endpoint.v = "";   /* reported once: the endpoint check skips it */
 }
 
 static void load_subscriptions(struct rd *r, const struct sect *ts, struct spec_topic *t)

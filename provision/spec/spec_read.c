@@ -235,6 +235,12 @@ static int choice_eq(const char *a, const char *b)
 int rd_enum_node(struct rd *r, const struct ynode *n, struct spec_loc at, const char *desc,
                  const struct rd_choice *choices, int *out)
 {
+    return rd_enum_node_or(r, n, at, desc, choices, NULL, out);
+}
+
+int rd_enum_node_or(struct rd *r, const struct ynode *n, struct spec_loc at, const char *desc,
+                    const struct rd_choice *choices, const char *also, int *out)
+{
     const char *names[32];
     size_t nn = 0;
     if (n->kind == YNODE_SCALAR && !ynode_is_null(n)) {
@@ -257,7 +263,9 @@ int rd_enum_node(struct rd *r, const struct ynode *n, struct spec_loc at, const 
     struct buf list;
     buf_init(&list, 0);
     for (size_t i = 0; i < nn; i++)
-        buf_appendf(&list, "%s%s", i == 0 ? "" : i + 1 == nn ? " or " : ", ", names[i]);
+        buf_appendf(&list, "%s%s", i == 0 ? "" : i + 1 == nn && !also ? " or " : ", ", names[i]);
+    if (also)
+        buf_appendf(&list, " or %s", also);
     rd_err(r, at, "%s must be %s, not %s", desc, buf_cstr(&list), ynode_describe(n, got, sizeof got));
     buf_release(&list);
     return -1;

@@ -147,7 +147,7 @@ int check_schedule_expr(struct rd *r, const struct ynode *n, const struct spec_s
         rc = sched_check_cron(v, &off, &width, why, sizeof why);
     } else if (strncmp(v, "rate(", 5) == 0 || strncmp(v, "at(", 3) == 0) {
         if (!scheduler) {
-            rd_err(r, expr->loc, "%s takes cron(...) only; glue does not accept '%.*s'", desc,
+            rd_err(r, expr->loc, "%s takes cron(...) only; glue does not accept %.*s...)", desc,
                    (int)(strchr(v, '(') - v + 1), v);
             return -1;
         }
