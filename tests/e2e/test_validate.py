@@ -154,3 +154,32 @@ def test_init_unknown_example(tmp_path):
     assert r.returncode == 64
     assert b"unknown example 'whitecub'; did you mean 'whitecube'?" in r.stderr
     assert not (tmp_path / "pipewright.yaml").exists()
+
+
+def test_mutated_specs_never_crash(tmp_path):
+    """Broken in every way a hand edit can break a file: exit 0 or 3, every error located."""
+    import random
+    import re
+    sources = [p.read_bytes() for p in sorted((ROOT / "examples").glob("*/pipewright.yaml"))]
+    pieces = [b"{", b"}", b"[", b"]", b":", b"- ", b"\t", b"'", b'"', b"${", b"&a ", b"*a",
+              b"<<: ", b"\n", b"  ", b"!!str ", b"?", b"#", b"\xff", b"${account}", b"$${"]
+    rng = random.Random(20240101)
+    located = re.compile(rb"^\S+:\d+:\d+: error: |^\S+: error: ")
+    for i in range(150):
+        text = bytearray(rng.choice(sources))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(text) + 1)
+            op = rng.random()
+            if op < 0.35:
+                del text[at:at + rng.randint(1, 20)]
+            elif op < 0.8:
+                text[at:at] = rng.choice(pieces)
+            else:
+                del text[at:]
+        spec = tmp_path / "mutant.yaml"
+        spec.write_bytes(bytes(text))
+        r = run("validate", "-f", str(spec))
+        assert r.returncode in (0, 3), (i, r.stderr[-2000:])
+        assert b"Sanitizer" not in r.stderr and b"runtime error" not in r.stderr, i
+        if r.returncode == 3:
+            assert located.match(r.stderr), (i, r.stderr[:300])
