@@ -37,24 +37,20 @@ static void check_unique(struct rd *r, const struct spec_str *names[], const cha
             }
 }
 
-#define UNIQUE(r, arr, count, kind, extra_name, extra_id)                          \
-    do {                                                                           \
-        size_t n_ = 0, cap_ = (count) + 1;                                         \
-        const struct spec_str **names_ = spec_alloc_array((r)->s, cap_, sizeof *names_); \
-        const char **ids_ = spec_alloc_array((r)->s, cap_, sizeof *ids_);          \
-        if (!names_ || !ids_) {                                                    \
-            (r)->oom = 1;                                                          \
-            break;                                                                 \
-        }                                                                          \
-        for (size_t i_ = 0; i_ < (count); i_++) {                                  \
-            names_[n_] = &(arr)[i_].name;                                          \
-            ids_[n_++] = (arr)[i_].id.v;                                           \
-        }                                                                          \
-        if (extra_name) {                                                          \
-            names_[n_] = (extra_name);                                             \
-            ids_[n_++] = (extra_id);                                               \
-        }                                                                          \
-        check_unique((r), names_, (const char *const *)ids_, n_, (kind));          \
+/* Collects the names of one resource array for check_unique (arrays differ in element type). */
+#define UNIQUE(r, arr, count, kind)                                                 \
+    do {                                                                            \
+        const struct spec_str **names_ = spec_alloc_array((r)->s, (count), sizeof *names_); \
+        const char **ids_ = spec_alloc_array((r)->s, (count), sizeof *ids_);        \
+        if (!names_ || !ids_) {                                                     \
+            (r)->oom = 1;                                                           \
+            break;                                                                  \
+        }                                                                           \
+        for (size_t i_ = 0; i_ < (count); i_++) {                                   \
+            names_[i_] = &(arr)[i_].name;                                           \
+            ids_[i_] = (arr)[i_].id.v;                                              \
+        }                                                                           \
+        check_unique((r), names_, (const char *const *)ids_, (count), (kind));      \
     } while (0)
 
 /* ---- tables ---- */
@@ -125,10 +121,15 @@ static void check_tables(struct rd *r)
         snprintf(what, sizeof what, "table '%s'", s->tables[i].id.v);
         check_table(r, &s->tables[i], what);
     }
-    const struct spec_str *cp = s->pipeline.present ? &s->pipeline.checkpoints.name : NULL;
-    if (cp)
-        check_name(r, cp, NULL, "table", name_check_table, "the pipeline's checkpoints");
-    UNIQUE(r, s->tables, s->n_tables, "table", cp, "pipeline.checkpoints");
+    UNIQUE(r, s->tables, s->n_tables, "table");
+    if (!s->pipeline.present)
+        return;
+    const struct spec_str *cp = &s->pipeline.checkpoints.name;
+    check_name(r, cp, NULL, "table", name_check_table, "the pipeline's checkpoints");
+    for (size_t i = 0; i < s->n_tables; i++)
+        if (strcmp(s->tables[i].name.v, cp->v) == 0)
+            rd_err(r, cp->loc, "the checkpoint table's name '%s' is already used by table '%s'",
+                   cp->v, s->tables[i].id.v);
 }
 
 /* ---- buckets ---- */
@@ -166,7 +167,7 @@ static void check_buckets(struct rd *r)
                 rd_err(r, b->lifecycle[j].id.loc, "lifecycle rule %zu of %s expires noncurrent "
                        "versions, which needs 'versioning: true'", j + 1, what);
     }
-    UNIQUE(r, s->buckets, s->n_buckets, "bucket", (const struct spec_str *)NULL, "");
+    UNIQUE(r, s->buckets, s->n_buckets, "bucket");
 }
 
 /* ---- glue, topics, schedules ---- */
@@ -242,7 +243,7 @@ static void check_topics(struct rd *r)
                 }
         }
     }
-    UNIQUE(r, s->topics, s->n_topics, "topic", (const struct spec_str *)NULL, "");
+    UNIQUE(r, s->topics, s->n_topics, "topic");
 }
 
 static void check_glue(struct rd *r)
@@ -258,24 +259,24 @@ static void check_glue(struct rd *r)
         snprintf(what, sizeof what, "crawler '%s'", s->crawlers[i].id.v);
         check_name(r, &s->crawlers[i].name, &s->crawlers[i].id, "crawler", name_check_glue, what);
     }
-    UNIQUE(r, s->crawlers, s->n_crawlers, "crawler", (const struct spec_str *)NULL, "");
+    UNIQUE(r, s->crawlers, s->n_crawlers, "crawler");
     for (size_t i = 0; i < s->n_jobs; i++) {
         snprintf(what, sizeof what, "job '%s'", s->jobs[i].id.v);
         check_name(r, &s->jobs[i].name, &s->jobs[i].id, "job", name_check_glue, what);
     }
-    UNIQUE(r, s->jobs, s->n_jobs, "job", (const struct spec_str *)NULL, "");
+    UNIQUE(r, s->jobs, s->n_jobs, "job");
     for (size_t i = 0; i < s->n_workflows; i++) {
         snprintf(what, sizeof what, "workflow '%s'", s->workflows[i].id.v);
         check_name(r, &s->workflows[i].name, &s->workflows[i].id, "workflow", name_check_glue, what);
     }
-    UNIQUE(r, s->workflows, s->n_workflows, "workflow", (const struct spec_str *)NULL, "");
+    UNIQUE(r, s->workflows, s->n_workflows, "workflow");
     for (size_t i = 0; i < s->n_schedules; i++) {
         const struct spec_schedule *c = &s->schedules[i];
         snprintf(what, sizeof what, "schedule '%s'", c->id.v);
         check_name(r, &c->name, &c->id, "schedule",
                    c->via == SPEC_VIA_SCHEDULER ? name_check_schedule : name_check_glue, what);
     }
-    UNIQUE(r, s->schedules, s->n_schedules, "schedule", (const struct spec_str *)NULL, "");
+    UNIQUE(r, s->schedules, s->n_schedules, "schedule");
 }
 
 /* ---- the pipeline ---- */

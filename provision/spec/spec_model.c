@@ -300,17 +300,17 @@ int spec_deferred(const struct spec *s)
 
 /* ---- lookups ---- */
 
-#define FIND(type, arr, count)                                      \
+#define FIND(arr, count)                                            \
     for (size_t i_ = 0; id && i_ < (count); i_++)                   \
         if (strcmp((arr)[i_].id.v, id) == 0)                        \
             return &(arr)[i_];                                      \
     return NULL
 
-struct spec_table *spec_table_find(const struct spec *s, const char *id) { FIND(table, s->tables, s->n_tables); }
-struct spec_bucket *spec_bucket_find(const struct spec *s, const char *id) { FIND(bucket, s->buckets, s->n_buckets); }
-struct spec_crawler *spec_crawler_find(const struct spec *s, const char *id) { FIND(crawler, s->crawlers, s->n_crawlers); }
-struct spec_job *spec_job_find(const struct spec *s, const char *id) { FIND(job, s->jobs, s->n_jobs); }
-struct spec_topic *spec_topic_find(const struct spec *s, const char *id) { FIND(topic, s->topics, s->n_topics); }
+struct spec_table *spec_table_find(const struct spec *s, const char *id) { FIND(s->tables, s->n_tables); }
+struct spec_bucket *spec_bucket_find(const struct spec *s, const char *id) { FIND(s->buckets, s->n_buckets); }
+struct spec_crawler *spec_crawler_find(const struct spec *s, const char *id) { FIND(s->crawlers, s->n_crawlers); }
+struct spec_job *spec_job_find(const struct spec *s, const char *id) { FIND(s->jobs, s->n_jobs); }
+struct spec_topic *spec_topic_find(const struct spec *s, const char *id) { FIND(s->topics, s->n_topics); }
 
 #undef FIND
 

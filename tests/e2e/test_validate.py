@@ -46,6 +46,14 @@ def test_bad_spec(spec):
     assert r.stderr == spec.with_suffix(".err").read_bytes()
 
 
+@pytest.mark.parametrize("spec", sorted((ROOT / "tests" / "spec" / "good").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_good_spec(spec):
+    r = run("validate", "-f", str(spec.relative_to(ROOT)))
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stderr == b""
+
+
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_is_valid(example):
     r = run("validate", "-f", f"examples/{example}/pipewright.yaml")

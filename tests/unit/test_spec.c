@@ -397,6 +397,115 @@ static void test_yaml_features(void **state)
     spec_free(s);
 }
 
+static void test_every_key(void **state)
+{
+    (void)state;
+    struct spec *s = load_file("tests/spec/good/every-key.yaml", NULL);
+    assert_string_equal(s->env.v, "test");
+    struct spec_table *f = spec_table_find(s, "facts"), *d = spec_table_find(s, "dims");
+    assert_int_equal(f->key.range.type, SPEC_ATTR_N);
+    assert_int_equal(f->billing.mode, SPEC_BILLING_PROVISIONED);
+    assert_int_equal(f->stream, SPEC_STREAM_NEW_IMAGE);
+    assert_string_equal(f->ttl.v, "expiresAt");
+    assert_int_equal(f->n_gsis, 2);
+    assert_string_equal(f->gsis[0].name.v, "by-state");
+    assert_int_equal(f->gsis[0].projection, SPEC_PROJECTION_INCLUDE);
+    assert_int_equal(f->gsis[0].n_include, 2);
+    assert_string_equal(f->gsis[0].include[1].v, "amount");
+    assert_int_equal(f->gsis[0].capacity.read, 2);
+    assert_string_equal(f->gsis[1].name.v, "by_kind");
+    assert_int_equal(f->gsis[1].projection, SPEC_PROJECTION_KEYS_ONLY);
+    assert_int_equal(f->gsis[1].capacity.read, 5);              /* the table's */
+    assert_string_equal(tag(&f->tags, "owner"), "platform");
+    assert_string_equal(tag(&f->tags, "tier"), "gold");
+    assert_string_equal(tag(&f->tags, "note"), "costs ${money}");
+    assert_int_equal(f->seed.columns[3].type, SPEC_SEED_DATE);
+    assert_string_equal(f->seed.columns[3].format.v, "%d.%m.%Y");
+    assert_int_equal(f->seed.generator.tasks, 3);
+    assert_int_equal(d->key.hash.type, SPEC_ATTR_B);
+    assert_int_equal(d->seed.generator.kind, SPEC_GEN_CAMPAIGN_INFO);
+
+    struct spec_bucket *lake = &s->buckets[0], *scripts = &s->buckets[1];
+    assert_int_equal(lake->encryption.type, SPEC_SSE_KMS);
+    assert_int_equal(lake->n_lifecycle, 2);
+    assert_string_equal(lake->lifecycle[0].id.v, "tmp");
+    assert_int_equal(lake->lifecycle[0].abort_multipart_days, 1);
+    assert_string_equal(lake->lifecycle[1].id.v, "expire-all");
+    assert_string_equal(scripts->name.v, "sink-test-scripts-${account}");
+    assert_false(scripts->block_public_access);
+    assert_false(spec_str_set(scripts->encryption.kms_key));
+
+    struct spec_crawler *c = &s->crawlers[0];
+    assert_string_equal(c->name.v, "sink crawler test");
+    assert_int_equal(c->n_targets, 3);
+    assert_int_equal(c->targets[1].kind, SPEC_TARGET_S3_URL);
+    assert_string_equal(c->targets[1].path.v, "s3://someone-elses-bucket/shared/");
+    assert_int_equal(c->targets[1].n_exclude, 2);
+    assert_ptr_equal(c->targets[2].table, f);
+    assert_int_equal(c->on_delete, SPEC_DELETE_FROM_DATABASE);
+    assert_false(c->role.generated);
+    assert_string_equal(c->role.name.v, "AWSGlueServiceRole-sink");
+
+    struct spec_job *j = &s->jobs[0];
+    assert_ptr_equal(j->bucket, scripts);
+    assert_string_equal(j->script_key.v, "glue/code/transform.py");
+    assert_string_equal(j->glue_version.v, "5.0");
+    assert_string_equal(j->worker_type.v, "G.2X");
+    assert_int_equal(j->workers, 10);
+    assert_int_equal(j->arguments.n, 3);
+    assert_string_equal(j->arguments.items[0].key.v, "--conf");
+    assert_string_equal(j->arguments.items[1].key.v, "--target");
+    assert_string_equal(j->arguments.items[2].key.v, "--empty");
+    assert_string_equal(j->arguments.items[2].value.v, "");
+    assert_int_equal(j->max_retries, 2);
+
+    struct spec_topic *t = &s->topics[0];
+    assert_int_equal(t->n_subscriptions, 5);
+    assert_int_equal(t->subscriptions[2].protocol, SPEC_PROTO_LAMBDA);
+    assert_string_equal(t->subscriptions[2].endpoint.v,
+                        "arn:aws-us-gov:lambda:us-gov-west-1:${account}:function:notify:live");
+    assert_int_equal(t->subscriptions[3].protocol, SPEC_PROTO_HTTPS);
+    assert_string_equal(t->subscriptions[3].endpoint.v, "https://hooks.example.com/pipewright?x=1");
+    assert_true(t->subscriptions[4].raw_delivery);
+    assert_string_equal(t->subscriptions[4].filter_policy.v,
+                        "{\"status\":[\"failed\"],\"duration\":[{\"numeric\":[\">\",60]}],"
+                        "\"retry\":[true]}");
+    assert_string_equal(t->encryption.kms_key.v, "alias/sink");
+
+    assert_int_equal(s->n_schedules, 3);
+    assert_false(s->schedules[0].enabled);
+    assert_string_equal(s->schedules[0].timezone.v, "Europe/Berlin");
+    assert_false(s->schedules[0].role.generated);
+    assert_int_equal(s->schedules[2].via, SPEC_VIA_GLUE_TRIGGER);
+    assert_false(spec_str_set(s->schedules[2].role.name));
+    assert_int_equal(s->workflows[0].n_steps, 2);
+    assert_int_equal(s->workflows[0].steps[1].n_actions, 2);
+    assert_ptr_equal(s->workflows[0].steps[1].actions[0].job, j);
+
+    struct spec_pipeline *p = &s->pipeline;
+    assert_string_equal(p->name.v, "facts.v1");
+    assert_ptr_equal(p->source, f);
+    assert_int_equal(p->explode.empty, SPEC_EMPTY_KEEP);
+    assert_int_equal(p->join.kind, SPEC_JOIN_INNER);
+    assert_int_equal(p->join.n_columns, 2);
+    assert_int_equal(p->columns[2].type, SPEC_COL_INT);
+    assert_int_equal(p->columns[3].type, SPEC_COL_BOOL);
+    assert_string_equal(p->columns[4].name.v, "sort_key");
+    assert_string_equal(p->columns[4].from.v, "sk");
+    assert_true(p->columns[4].required);
+    assert_int_equal(p->partition.granularity, SPEC_GRAN_HOUR);
+    assert_string_equal(p->output.prefix.v, "facts/");
+    assert_string_equal(p->output.changes_prefix.v, "log/facts/");
+    assert_string_equal(p->output.quarantine_prefix.v, "bad/facts/");
+    assert_false(p->output.header);
+    assert_int_equal(p->output.target_file_size, 64000000);
+    assert_ptr_equal(p->notify, t);
+    assert_int_equal(p->checkpoints.billing.mode, SPEC_BILLING_PROVISIONED);
+    assert_string_equal(tag(&p->checkpoints.tags, "role"), "checkpoints");
+    assert_string_equal(tag(&p->checkpoints.tags, "owner"), "platform");
+    spec_free(s);
+}
+
 static void test_render_exact(void **state)
 {
     (void)state;
@@ -592,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_ecommerce),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_yaml_features),
+        cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_render_exact),
         cmocka_unit_test(test_all_errors_sorted),
         cmocka_unit_test(test_examples_embedded),
