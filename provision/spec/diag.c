@@ -72,6 +72,11 @@ void diag_add(struct diag_list *d, struct spec_loc loc, const char *fmt, ...)
     }
     if (loc.span < 1)
         loc.span = 1;
+    if (d->len >= DIAG_MAX) {
+        free(msg);
+        d->dropped++;
+        return;
+    }
     /* The same fault reached twice (a node shared through a YAML alias) is one error. */
     for (size_t i = 0; i < d->len; i++) {
         if (d->items[i].loc.line == loc.line && d->items[i].loc.col == loc.col &&
@@ -199,5 +204,8 @@ int diag_list_render(const struct diag_list *d, struct buf *out)
     for (size_t i = 0; i < d->len; i++)
         if (render_one(d, &d->items[i], out) < 0)
             return -1;
+    if (d->dropped && buf_appendf(out, "%s: and %zu more errors, not shown\n", d->path ? d->path : "",
+                                  d->dropped) < 0)
+        return -1;
     return 0;
 }

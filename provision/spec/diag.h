@@ -35,7 +35,11 @@ struct diag_list {
     struct diag *items;
     size_t len, cap;
     int oom;        /* an allocation failed: some message may be missing */
+    size_t dropped; /* errors past DIAG_MAX, counted but not kept */
 };
+
+/* A file can hold millions of mistakes; nobody reads past the first thousand. */
+#define DIAG_MAX 1000
 
 void diag_list_init(struct diag_list *d);
 void diag_list_release(struct diag_list *d);

@@ -95,6 +95,7 @@ static void load_key(struct rd *r, const struct sect *parent, struct spec_key *o
     char what[256];
     struct sect k;
     rd_field(parent, "key", what, sizeof what);
+    out->hash.name.v = out->range.name.v = "";
     if (rd_require(r, parent, "key") < 0)
         return;
     if (p->value->kind != YNODE_MAP) {
@@ -379,6 +380,13 @@ void load_buckets(struct rd *r, const struct sect *root)
 
 /* ---- the top level and the entry points ---- */
 
+static void fill_unset(struct spec_str *str, void *ctx)
+{
+    (void)ctx;
+    if (!str->v)
+        str->v = "";
+}
+
 static void load_top(struct rd *r, const struct ytree *t, const struct kvlist *vars)
 {
     struct spec *s = r->s;
@@ -407,6 +415,9 @@ static void load_top(struct rd *r, const struct ytree *t, const struct kvlist *v
     load_schedules(r, &root);
     load_workflows(r, &root);
     load_pipeline(r, &root);
+    /* A value that failed to load leaves its string unset; make the documented invariant
+     * (never NULL) true before the checks compare strings. */
+    spec_each_str(s, fill_unset, NULL);
     spec_check(r);
 }
 
@@ -454,8 +465,8 @@ int spec_load_text(const char *path, const char *text, size_t len, const struct 
     goto cleanup;
 invalid:
     diag_list_sort(diags);
-    pw_fail(err, PW_EXIT_SPEC, "%zu error%s in spec '%s'", diags->len, diags->len == 1 ? "" : "s",
-            path);
+    size_t n = diags->len + diags->dropped;
+    pw_fail(err, PW_EXIT_SPEC, "%zu error%s in spec '%s'", n, n == 1 ? "" : "s", path);
     goto cleanup;
 oom:
     pw_fail(err, PW_EXIT_FAILED, "out of memory loading spec '%s'", path);

@@ -20,6 +20,11 @@ struct anchor {
     struct ynode *node;
 };
 
+/* Far beyond any real spec, and low enough that no recursive walk of the tree (the filter
+ * policy's JSON conversion) can exhaust the stack, nor a quadratic one take long. */
+#define YTREE_MAX_DEPTH 64
+#define YTREE_MAX_ENTRIES 10000
+
 struct builder {
     struct ytree *t;
     struct diag_list *d;
@@ -28,6 +33,7 @@ struct builder {
     struct anchor *anchors;
     size_t n_anchors, cap_anchors;
     int oom;
+    int too_big;                /* a limit was hit: stop, the error is in the list */
 };
 
 static struct spec_loc mark_loc(yaml_mark_t m)
@@ -83,8 +89,20 @@ void ytree_release(struct ytree *t)
     memset(t, 0, sizeof *t);
 }
 
+static int too_many(struct builder *b, const struct ynode *container, size_t n)
+{
+    if (n < YTREE_MAX_ENTRIES)
+        return 0;
+    diag_add(b->d, container->loc, "this %s has more than %d entries; pipewright reads at most that",
+             container->kind == YNODE_MAP ? "mapping" : "list", YTREE_MAX_ENTRIES);
+    b->too_big = 1;
+    return 1;
+}
+
 static int push_item(struct builder *b, struct ynode *seq, struct ynode *item)
 {
+    if (too_many(b, seq, seq->n_items))
+        return -1;
     struct ynode **p = realloc(seq->items, (seq->n_items + 1) * sizeof *p);
     if (!p) {
         b->oom = 1;
@@ -97,6 +115,8 @@ static int push_item(struct builder *b, struct ynode *seq, struct ynode *item)
 
 static int push_pair(struct builder *b, struct ynode *map, struct ynode *key, struct ynode *value)
 {
+    if (too_many(b, map, map->n_pairs))
+        return -1;
     struct ypair *p = realloc(map->pairs, (map->n_pairs + 1) * sizeof *p);
     if (!p) {
         b->oom = 1;
@@ -188,6 +208,11 @@ static int apply_merges(struct builder *b, struct frame *f)
 
 static int push_frame(struct builder *b, struct ynode *n)
 {
+    if (b->depth >= YTREE_MAX_DEPTH) {
+        diag_add(b->d, n->loc, "yaml nested deeper than %d levels", YTREE_MAX_DEPTH);
+        b->too_big = 1;
+        return -1;
+    }
     if (b->depth == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
         struct frame *p = realloc(b->stack, cap * sizeof *p);

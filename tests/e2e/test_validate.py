@@ -191,3 +191,15 @@ def test_mutated_specs_never_crash(tmp_path):
         assert b"Sanitizer" not in r.stderr and b"runtime error" not in r.stderr, i
         if r.returncode == 3:
             assert located.match(r.stderr), (i, r.stderr[:300])
+
+
+def test_error_flood_is_capped(tmp_path):
+    spec = tmp_path / "flood.yaml"
+    spec.write_text("version: 1\nstack: demo\nregion: us-east-1\n" +
+                    "".join(f"unknown_{i}: x\n" for i in range(1500)))
+    r = run("validate", "-f", str(spec))
+    assert r.returncode == 3
+    err = r.stderr.decode()
+    assert err.count(": error: unknown key") == 1000
+    assert err.endswith(f"{spec}: and 500 more errors, not shown\n"
+                        f"pipewright: 1500 errors in spec '{spec}'\n")
