@@ -1,0 +1,76 @@
+/* plan.c — `pipewright plan`: what up would do, per resource and per property. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/stackcmd.h"
+#include "provision/plan.h"
+
+static const char usage[] =
+    "usage: pipewright plan [-f FILE] [--var KEY=VALUE]... [--adopt] [--detailed-exitcode]\n"
+    "                       [--output text|json]\n"
+    "\n"
+    "Reads every resource the spec declares (in parallel) and prints what `up` would do:\n"
+    "  + create   ~ update in place (property: old -> new)   ! replace (up needs --allow-replace)\n"
+    "  = no change   ? exists without the stack's tag (up leaves it alone unless --adopt)\n"
+    "  x cannot be applied or read   * a kind pipewright does not provision yet\n"
+    "Nothing is changed.\n"
+    "\n"
+    "  --adopt              plan as `up --adopt` would: take over resources without the tag\n"
+    "  --detailed-exitcode  exit 0 when there is nothing to do, 2 when there are changes, 1 when\n"
+    "                       the plan is incomplete (a resource could not be read, or is of a kind\n"
+    "                       not supported yet)\n"
+    "exit: 0 ok, 1 failed (a resource could not be read), 2 changes (--detailed-exitcode),\n"
+    "3 invalid spec, 4 credentials.\n";
+
+int cmd_plan(struct cli *cli, int argc, char **argv)
+{
+    int detailed = 0;
+    struct plan_options po = {0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return PW_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--detailed-exitcode") == 0) {
+            detailed = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--adopt") == 0) {
+            po.adopt = 1;
+            continue;
+        }
+        int r = cli_global_option(cli, argc, argv, &i);
+        if (r < 0)
+            return PW_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage_error("plan", argv[i][0] == '-' ? "unknown option '%s'"
+                                                             : "unexpected argument '%s'", argv[i]);
+    }
+    struct stackcmd sc;
+    struct plan plan;
+    struct pw_error err;
+    struct buf out;
+    int rc = stackcmd_open(cli, &sc);
+    if (rc)
+        return rc;
+    buf_init(&out, 0);
+    if (plan_make(&sc.client, &sc.stack, &po, &plan, &err) < 0) {
+        rc = cli_report(&err);
+        goto done;
+    }
+    if (plan_count(&plan, PLAN_ERROR))
+        rc = PW_EXIT_FAILED;
+    else if (detailed && plan_has_changes(&plan))
+        rc = PW_EXIT_CHANGES;
+    else if (detailed && plan_count(&plan, PLAN_UNSUPPORTED))
+        rc = PW_EXIT_FAILED;
+    rc = stackcmd_print(cli->output == CLI_OUTPUT_JSON ? plan_render_json(&plan, &out)
+                                                       : plan_render_text(&plan, &out),
+                        &out, rc);
+    plan_release(&plan);
+done:
+    buf_release(&out);
+    stackcmd_close(&sc);
+    return rc;
+}

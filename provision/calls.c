@@ -1,0 +1,101 @@
+/* calls.c — parallel JSON calls for one resource, and polling helpers. */
+#include "provision/calls.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+size_t json_calls_run(struct aws_client *c, const char *service, struct json_call *calls,
+                      size_t n)
+{
+    const struct aws_service *svc = aws_service_find(service);
+    struct aws_request *rq = calloc(n ? n : 1, sizeof *rq);
+    struct aws_response *rs = calloc(n ? n : 1, sizeof *rs);
+    struct pw_error *errs = calloc(n ? n : 1, sizeof *errs);
+    int *results = calloc(n ? n : 1, sizeof *results);
+    char **bodies = calloc(n ? n : 1, sizeof *bodies);
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        calls[i].output = NULL;
+        calls[i].rc = -1;
+        pw_error_clear(&calls[i].err);
+    }
+    if (!svc || !rq || !rs || !errs || !results || !bodies) {
+        for (size_t i = 0; i < n; i++)
+            pw_fail(&calls[i].err, PW_EXIT_FAILED, svc ? "out of memory" : "unknown service");
+        failed = n;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        aws_request_init(&rq[i], svc, calls[i].operation, "POST", "/");
+        aws_response_init(&rs[i]);
+        bodies[i] = calls[i].input ? cJSON_PrintUnformatted(calls[i].input) : NULL;
+        rq[i].body = bodies[i] ? bodies[i] : "{}";
+        rq[i].body_len = strlen(rq[i].body);
+        aws_request_json(&rq[i], calls[i].operation, &errs[i]);
+    }
+    aws_send_all(c, rq, rs, results, errs, n);
+    for (size_t i = 0; i < n; i++) {
+        if (results[i] == 0) {
+            calls[i].output = rs[i].body.len ? cJSON_ParseWithLength(rs[i].body.data, rs[i].body.len)
+                                             : cJSON_CreateObject();
+            if (calls[i].output)
+                calls[i].rc = 0;
+            else
+                pw_fail(&calls[i].err, PW_EXIT_FAILED, "%s %s: the answer is not JSON", service,
+                        calls[i].operation);
+        } else {
+            calls[i].err = errs[i];
+        }
+        if (calls[i].rc < 0)
+            failed++;
+        aws_request_release(&rq[i]);
+        aws_response_release(&rs[i]);
+        cJSON_free(bodies[i]);
+    }
+out:
+    free(rq);
+    free(rs);
+    free(errs);
+    free(results);
+    free(bodies);
+    return failed;
+}
+
+void json_calls_release(struct json_call *calls, size_t n)
+{
+    for (size_t i = 0; calls && i < n; i++) {
+        cJSON_Delete(calls[i].output);
+        calls[i].output = NULL;
+    }
+}
+
+void calls_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0)
+        ;
+}
+
+long calls_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *json_str(const cJSON *o, const char *name)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+int json_bool(const cJSON *o, const char *name)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+double json_num(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}

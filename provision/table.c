@@ -1,0 +1,778 @@
+/* table.c — DynamoDB tables: desired and actual properties, create, update, delete, data.
+ *
+ * Properties: key.hash, key.range ("name:TYPE"), billing (on-demand | provisioned),
+ * billing.read, billing.write, stream (a view type or false), point_in_time_recovery,
+ * deletion_protection, ttl (the attribute, absent when off), index[NAME] ("hash=a:S
+ * range=b:N projection=all"), index[NAME].read/.write, tags[KEY]. */
+#include "provision/table.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/calls.h"
+#include "provision/stack.h"
+
+#define POLL_FIRST_MS 250
+#define POLL_MAX_MS 2000
+
+static const struct spec_table *decl(const struct resource *r)
+{
+    return r->decl;
+}
+
+static int attr_text(char *out, size_t n, const char *name, const char *type)
+{
+    int w = snprintf(out, n, "%s:%s", name, type);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* "hash=a:S range=b:N projection=include(x,y)": an index changes as a whole. */
+static int index_text(struct buf *b, const struct spec_gsi *g)
+{
+    buf_reset(b);
+    int rc = buf_appendf(b, "hash=%s:%s", g->key.hash.name.v, spec_attr_type_aws(g->key.hash.type));
+    if (spec_str_set(g->key.range.name))
+        rc |= buf_appendf(b, " range=%s:%s", g->key.range.name.v, spec_attr_type_aws(g->key.range.type));
+    if (g->projection == SPEC_PROJECTION_INCLUDE) {
+        /* Sorted: AWS does not promise to keep the order they were given in. */
+        const char **names = calloc(g->n_include ? g->n_include : 1, sizeof *names);
+        if (!names)
+            return -1;
+        for (size_t i = 0; i < g->n_include; i++)
+            names[i] = g->include[i].v;
+        for (size_t i = 1; i < g->n_include; i++)
+            for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+                const char *t = names[j];
+                names[j] = names[j - 1];
+                names[j - 1] = t;
+            }
+        rc |= buf_appends(b, " projection=include(");
+        for (size_t i = 0; i < g->n_include; i++)
+            rc |= buf_appendf(b, "%s%s", i ? "," : "", names[i]);
+        rc |= buf_appendc(b, ')');
+        free(names);
+    } else {
+        rc |= buf_appends(b, g->projection == SPEC_PROJECTION_KEYS_ONLY ? " projection=keys-only"
+                                                                         : " projection=all");
+    }
+    return rc ? -1 : 0;
+}
+
+int table_desired(const struct resource *r, struct kvlist *props, struct pw_error *err)
+{
+    const struct spec_table *t = decl(r);
+    char v[600], path[400];
+    struct buf b;
+    int rc = -1;
+    buf_init(&b, 0);
+    if (attr_text(v, sizeof v, t->key.hash.name.v, spec_attr_type_aws(t->key.hash.type)) < 0 ||
+        kvlist_add(props, "key.hash", v) < 0)
+        goto out;
+    if (spec_str_set(t->key.range.name) &&
+        (attr_text(v, sizeof v, t->key.range.name.v, spec_attr_type_aws(t->key.range.type)) < 0 ||
+         kvlist_add(props, "key.range", v) < 0))
+        goto out;
+    int prov = t->billing.mode == SPEC_BILLING_PROVISIONED;
+    if (kvlist_add(props, "billing", prov ? "provisioned" : "on-demand") < 0 ||
+        (prov && (res_propf(props, "billing.read", "%ld", t->billing.read) < 0 ||
+                  res_propf(props, "billing.write", "%ld", t->billing.write) < 0)) ||
+        kvlist_add(props, "stream", spec_stream_name(t->stream)) < 0 ||
+        kvlist_add(props, "point_in_time_recovery", res_bool(t->point_in_time_recovery)) < 0 ||
+        kvlist_add(props, "deletion_protection", res_bool(t->deletion_protection)) < 0 ||
+        (spec_str_set(t->ttl) && kvlist_add(props, "ttl", t->ttl.v) < 0))
+        goto out;
+    for (size_t i = 0; i < t->n_gsis; i++) {
+        const struct spec_gsi *g = &t->gsis[i];
+        snprintf(path, sizeof path, "index[%s]", g->name.v);
+        if (index_text(&b, g) < 0 || kvlist_add(props, path, buf_cstr(&b)) < 0)
+            goto out;
+        if (prov) {
+            snprintf(path, sizeof path, "index[%s].read", g->name.v);
+            if (res_propf(props, path, "%ld", g->capacity.read) < 0)
+                goto out;
+            snprintf(path, sizeof path, "index[%s].write", g->name.v);
+            if (res_propf(props, path, "%ld", g->capacity.write) < 0)
+                goto out;
+        }
+    }
+    if (res_desired_tags(r, props) < 0)
+        goto out;
+    rc = 0;
+out:
+    buf_release(&b);
+    if (rc < 0)
+        pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    return rc;
+}
+
+/* --- reading ------------------------------------------------------------------------------ */
+
+/* "NEW_AND_OLD_IMAGES" -> "new-and-old-images": the spec's spelling. */
+static void spec_spelling(char *out, size_t n, const char *aws)
+{
+    size_t i = 0;
+    for (; aws[i] && i + 1 < n; i++)
+        out[i] = aws[i] == '_' ? '-' : (char)tolower((unsigned char)aws[i]);
+    out[i] = '\0';
+}
+
+static const char *attr_type_of(const cJSON *defs, const char *name)
+{
+    const cJSON *d;
+    cJSON_ArrayForEach(d, defs)
+        if (json_str(d, "AttributeName") && strcmp(json_str(d, "AttributeName"), name) == 0)
+            return json_str(d, "AttributeType") ? json_str(d, "AttributeType") : "?";
+    return "?";
+}
+
+/* Finds HASH and RANGE in a KeySchema array. */
+static void key_schema(const cJSON *schema, const char **hash, const char **range)
+{
+    const cJSON *k;
+    *hash = *range = NULL;
+    cJSON_ArrayForEach(k, schema) {
+        const char *type = json_str(k, "KeyType"), *name = json_str(k, "AttributeName");
+        if (type && name && strcmp(type, "HASH") == 0)
+            *hash = name;
+        else if (type && name && strcmp(type, "RANGE") == 0)
+            *range = name;
+    }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int index_actual(const cJSON *g, const cJSON *defs, int prov, struct kvlist *props)
+{
+    const char *name = json_str(g, "IndexName"), *hash, *range;
+    char path[400];
+    struct buf b;
+    int rc = -1;
+    if (!name)
+        return 0;
+    buf_init(&b, 0);
+    key_schema(cJSON_GetObjectItemCaseSensitive(g, "KeySchema"), &hash, &range);
+    buf_appendf(&b, "hash=%s:%s", hash ? hash : "?", hash ? attr_type_of(defs, hash) : "?");
+    if (range)
+        buf_appendf(&b, " range=%s:%s", range, attr_type_of(defs, range));
+    const cJSON *proj = cJSON_GetObjectItemCaseSensitive(g, "Projection");
+    const char *ptype = json_str(proj, "ProjectionType");
+    if (ptype && strcmp(ptype, "INCLUDE") == 0) {
+        const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(proj, "NonKeyAttributes"), *a;
+        size_t n = (size_t)cJSON_GetArraySize(attrs), k = 0;
+        const char **names = calloc(n ? n : 1, sizeof *names);
+        if (!names)
+            goto out;
+        cJSON_ArrayForEach(a, attrs)
+            if (cJSON_IsString(a))
+                names[k++] = a->valuestring;
+        qsort(names, k, sizeof *names, cmp_str);
+        buf_appends(&b, " projection=include(");
+        for (size_t i = 0; i < k; i++)
+            buf_appendf(&b, "%s%s", i ? "," : "", names[i]);
+        buf_appendc(&b, ')');
+        free(names);
+    } else {
+        buf_appends(&b, ptype && strcmp(ptype, "KEYS_ONLY") == 0 ? " projection=keys-only"
+                                                                 : " projection=all");
+    }
+    snprintf(path, sizeof path, "index[%s]", name);
+    if (kvlist_add(props, path, buf_cstr(&b)) < 0)
+        goto out;
+    if (prov) {
+        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(g, "ProvisionedThroughput");
+        snprintf(path, sizeof path, "index[%s].read", name);
+        if (res_propf(props, path, "%.0f", json_num(pt, "ReadCapacityUnits")) < 0)
+            goto out;
+        snprintf(path, sizeof path, "index[%s].write", name);
+        if (res_propf(props, path, "%.0f", json_num(pt, "WriteCapacityUnits")) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    buf_release(&b);
+    return rc;
+}
+
+int table_actual(const struct resource *r, const cJSON *table, const cJSON *backups,
+                 const cJSON *ttl, const cJSON *tags, struct res_actual *a)
+{
+    const cJSON *defs = cJSON_GetObjectItemCaseSensitive(table, "AttributeDefinitions");
+    const char *hash, *range;
+    char v[600];
+    a->presence = RES_FOREIGN;
+    key_schema(cJSON_GetObjectItemCaseSensitive(table, "KeySchema"), &hash, &range);
+    if (hash && (attr_text(v, sizeof v, hash, attr_type_of(defs, hash)) < 0 ||
+                 kvlist_add(&a->props, "key.hash", v) < 0))
+        return -1;
+    if (range && (attr_text(v, sizeof v, range, attr_type_of(defs, range)) < 0 ||
+                  kvlist_add(&a->props, "key.range", v) < 0))
+        return -1;
+
+    /* A table made before on-demand existed has no BillingModeSummary: it is provisioned.
+     * An on-demand table reports a throughput of 0/0, which is not a setting: left out. */
+    const char *mode = json_str(cJSON_GetObjectItemCaseSensitive(table, "BillingModeSummary"), "BillingMode");
+    int prov = !mode || strcmp(mode, "PAY_PER_REQUEST") != 0;
+    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(table, "ProvisionedThroughput");
+    if (kvlist_add(&a->props, "billing", prov ? "provisioned" : "on-demand") < 0 ||
+        (prov && (res_propf(&a->props, "billing.read", "%.0f", json_num(pt, "ReadCapacityUnits")) < 0 ||
+                  res_propf(&a->props, "billing.write", "%.0f", json_num(pt, "WriteCapacityUnits")) < 0)))
+        return -1;
+
+    const cJSON *ss = cJSON_GetObjectItemCaseSensitive(table, "StreamSpecification");
+    const char *view = json_str(ss, "StreamViewType");
+    if (json_bool(ss, "StreamEnabled") && view)
+        spec_spelling(v, sizeof v, view);
+    else
+        snprintf(v, sizeof v, "false");
+    if (kvlist_add(&a->props, "stream", v) < 0)
+        return -1;
+
+    const char *pitr = json_str(cJSON_GetObjectItemCaseSensitive(
+                                    cJSON_GetObjectItemCaseSensitive(backups, "ContinuousBackupsDescription"),
+                                    "PointInTimeRecoveryDescription"),
+                                "PointInTimeRecoveryStatus");
+    if (kvlist_add(&a->props, "point_in_time_recovery", res_bool(pitr && strcmp(pitr, "ENABLED") == 0)) < 0 ||
+        kvlist_add(&a->props, "deletion_protection", res_bool(json_bool(table, "DeletionProtectionEnabled"))) < 0)
+        return -1;
+
+    /* ENABLING counts as on: it is what was asked for, and it gets there by itself. */
+    const cJSON *td = cJSON_GetObjectItemCaseSensitive(ttl, "TimeToLiveDescription");
+    const char *tstatus = json_str(td, "TimeToLiveStatus"), *tattr = json_str(td, "AttributeName");
+    if (tstatus && tattr && (strcmp(tstatus, "ENABLED") == 0 || strcmp(tstatus, "ENABLING") == 0) &&
+        kvlist_add(&a->props, "ttl", tattr) < 0)
+        return -1;
+
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(table, "GlobalSecondaryIndexes"))
+        if (index_actual(g, defs, prov, &a->props) < 0)
+            return -1;
+
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tags)
+        if (json_str(t, "Key") &&
+            res_actual_tag(r, &a->props, json_str(t, "Key"), json_str(t, "Value"), &a->presence) < 0)
+            return -1;
+
+    const char *arn = json_str(table, "TableArn"), *stream = json_str(table, "LatestStreamArn");
+    const char *status = json_str(table, "TableStatus");
+    if ((arn && kvlist_add(&a->ids, "arn", arn) < 0) ||
+        (stream && json_bool(ss, "StreamEnabled") && kvlist_add(&a->ids, "stream_arn", stream) < 0) ||
+        (status && kvlist_add(&a->ids, "status", status) < 0))
+        return -1;
+    return 0;
+}
+
+static cJSON *name_input(const struct resource *r)
+{
+    cJSON *in = cJSON_CreateObject();
+    if (in && !cJSON_AddStringToObject(in, "TableName", r->name)) {
+        cJSON_Delete(in);
+        return NULL;
+    }
+    return in;
+}
+
+/* Every page of the table's tags into one array (owned by the caller). */
+static int read_tags(struct aws_client *c, const char *arn, cJSON *first, cJSON **out,
+                     struct pw_error *err)
+{
+    cJSON *all = cJSON_CreateArray(), *page = first, *in = NULL;
+    int rc = -1;
+    for (;;) {
+        cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(page, "Tags"))
+            cJSON_AddItemToArray(all, cJSON_Duplicate(t, 1));
+        const char *next = json_str(page, "NextToken");
+        if (!next)
+            break;
+        cJSON_Delete(in);
+        in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "ResourceArn", arn);
+        cJSON_AddStringToObject(in, "NextToken", next);
+        if (page != first)
+            cJSON_Delete(page);
+        page = NULL;
+        if (aws_json_call(c, "dynamodb", "ListTagsOfResource", in, &page, err) < 0)
+            goto out;
+    }
+    *out = all;
+    all = NULL;
+    rc = 0;
+out:
+    if (page != first)
+        cJSON_Delete(page);
+    cJSON_Delete(in);
+    cJSON_Delete(all);
+    return rc;
+}
+
+static int table_read(struct aws_client *c, const struct resource *r, struct res_actual *a,
+                      struct pw_error *err)
+{
+    cJSON *in = name_input(r), *desc = NULL, *tags = NULL, *arn_in = NULL;
+    struct json_call calls[3] = {{0}};
+    int rc = -1;
+    if (!in) {
+        pw_fail(err, PW_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    if (aws_json_call(c, "dynamodb", "DescribeTable", in, &desc, err) < 0) {
+        if (strcmp(err->code, "ResourceNotFoundException") == 0) {
+            pw_error_clear(err);
+            a->presence = RES_MISSING;
+            rc = 0;
+        }
+        goto out;
+    }
+    const cJSON *table = cJSON_GetObjectItemCaseSensitive(desc, "Table");
+    const char *arn = json_str(table, "TableArn");
+    if (!arn) {
+        pw_fail(err, PW_EXIT_FAILED, "dynamodb DescribeTable '%s': the answer has no TableArn", r->name);
+        goto out;
+    }
+    arn_in = cJSON_CreateObject();
+    cJSON_AddStringToObject(arn_in, "ResourceArn", arn);
+    calls[0] = (struct json_call){.operation = "DescribeContinuousBackups", .input = in};
+    calls[1] = (struct json_call){.operation = "DescribeTimeToLive", .input = in};
+    calls[2] = (struct json_call){.operation = "ListTagsOfResource", .input = arn_in};
+    json_calls_run(c, "dynamodb", calls, 3);
+    for (size_t i = 0; i < 3; i++)
+        if (calls[i].rc < 0) {
+            *err = calls[i].err;
+            goto out;
+        }
+    if (read_tags(c, arn, calls[2].output, &tags, err) < 0)
+        goto out;
+    if (table_actual(r, table, calls[0].output, calls[1].output, tags, a) < 0) {
+        pw_fail(err, PW_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_calls_release(calls, 3);
+    cJSON_Delete(in);
+    cJSON_Delete(arn_in);
+    cJSON_Delete(desc);
+    cJSON_Delete(tags);
+    return rc;
+}
+
+/* --- waiting ------------------------------------------------------------------------------ */
+
+enum wait_for { WAIT_ACTIVE, WAIT_GONE };
+
+/* ACTIVE on two reads in a row (DynamoDB's own answer can flap right after a change), every
+ * index ACTIVE, and the stream ARN known when a stream is on; or gone. */
+static int table_wait(struct aws_client *c, const struct resource *r, enum wait_for what,
+                      struct pw_error *err)
+{
+    long deadline = calls_now_ms() + r->stack->wait_timeout_s * 1000L, delay = POLL_FIRST_MS;
+    int streak = 0, rc = -1;
+    cJSON *in = name_input(r);
+    char last[64] = "unknown";
+    if (!in)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    for (;;) {
+        cJSON *desc = NULL;
+        if (aws_json_call(c, "dynamodb", "DescribeTable", in, &desc, err) < 0) {
+            if (what == WAIT_GONE && strcmp(err->code, "ResourceNotFoundException") == 0) {
+                pw_error_clear(err);
+                rc = 0;
+            }
+            goto out;
+        }
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(desc, "Table");
+        const char *status = json_str(t, "TableStatus");
+        int ready = status && strcmp(status, "ACTIVE") == 0;
+        const cJSON *g;
+        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(t, "GlobalSecondaryIndexes")) {
+            const char *is = json_str(g, "IndexStatus");
+            ready &= !is || strcmp(is, "ACTIVE") == 0;
+        }
+        if (json_bool(cJSON_GetObjectItemCaseSensitive(t, "StreamSpecification"), "StreamEnabled"))
+            ready &= json_str(t, "LatestStreamArn") != NULL;
+        snprintf(last, sizeof last, "%s", status ? status : "no status");
+        cJSON_Delete(desc);
+        streak = what == WAIT_ACTIVE && ready ? streak + 1 : 0;
+        if (streak >= 2) {
+            rc = 0;
+            goto out;
+        }
+        if (calls_now_ms() >= deadline) {
+            pw_fail(err, PW_EXIT_FAILED, "table '%s' is still %s after %ld s (waiting until it is %s)",
+                    r->name, last, r->stack->wait_timeout_s, what == WAIT_GONE ? "deleted" : "ACTIVE");
+            goto out;
+        }
+        calls_sleep_ms(streak ? POLL_FIRST_MS : delay);
+        delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;
+    }
+out:
+    cJSON_Delete(in);
+    return rc;
+}
+
+/* One call whose answer is not needed. */
+static int call(struct aws_client *c, const char *op, cJSON *in, struct pw_error *err)
+{
+    cJSON *outj = NULL;
+    int rc = in ? aws_json_call(c, "dynamodb", op, in, &outj, err)
+                : pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    cJSON_Delete(outj);
+    cJSON_Delete(in);
+    return rc;
+}
+
+/* --- creating ----------------------------------------------------------------------------- */
+
+static void add_attr_def(cJSON *defs, const struct spec_attr *at)
+{
+    const cJSON *d;
+    if (!spec_str_set(at->name))
+        return;
+    cJSON_ArrayForEach(d, defs)
+        if (strcmp(json_str(d, "AttributeName"), at->name.v) == 0)
+            return;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "AttributeName", at->name.v);
+    cJSON_AddStringToObject(o, "AttributeType", spec_attr_type_aws(at->type));
+    cJSON_AddItemToArray(defs, o);
+}
+
+static cJSON *key_schema_json(const struct spec_key *k)
+{
+    cJSON *ks = cJSON_CreateArray(), *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "AttributeName", k->hash.name.v);
+    cJSON_AddStringToObject(o, "KeyType", "HASH");
+    cJSON_AddItemToArray(ks, o);
+    if (spec_str_set(k->range.name)) {
+        o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "AttributeName", k->range.name.v);
+        cJSON_AddStringToObject(o, "KeyType", "RANGE");
+        cJSON_AddItemToArray(ks, o);
+    }
+    return ks;
+}
+
+static cJSON *throughput(long read, long write)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "ReadCapacityUnits", (double)read);
+    cJSON_AddNumberToObject(o, "WriteCapacityUnits", (double)write);
+    return o;
+}
+
+static cJSON *tags_json(const struct resource *r)
+{
+    struct kvlist tags;
+    cJSON *arr = cJSON_CreateArray();
+    kvlist_init(&tags);
+    if (stack_tags(r, &tags) < 0) {
+        cJSON_Delete(arr);
+        arr = NULL;
+    }
+    for (size_t i = 0; arr && i < tags.len; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "Key", tags.items[i].name);
+        cJSON_AddStringToObject(o, "Value", tags.items[i].value);
+        cJSON_AddItemToArray(arr, o);
+    }
+    kvlist_release(&tags);
+    return arr;
+}
+
+static cJSON *create_input(const struct resource *r)
+{
+    const struct spec_table *t = decl(r);
+    int prov = t->billing.mode == SPEC_BILLING_PROVISIONED;
+    cJSON *in = name_input(r);
+    if (!in)
+        return NULL;
+    cJSON *defs = cJSON_AddArrayToObject(in, "AttributeDefinitions");
+    add_attr_def(defs, &t->key.hash);
+    add_attr_def(defs, &t->key.range);
+    for (size_t i = 0; i < t->n_gsis; i++) {
+        add_attr_def(defs, &t->gsis[i].key.hash);
+        add_attr_def(defs, &t->gsis[i].key.range);
+    }
+    cJSON_AddItemToObject(in, "KeySchema", key_schema_json(&t->key));
+    cJSON_AddStringToObject(in, "BillingMode", spec_billing_aws(t->billing.mode));
+    if (prov)
+        cJSON_AddItemToObject(in, "ProvisionedThroughput", throughput(t->billing.read, t->billing.write));
+    if (t->stream != SPEC_STREAM_NONE) {
+        cJSON *ss = cJSON_AddObjectToObject(in, "StreamSpecification");
+        cJSON_AddBoolToObject(ss, "StreamEnabled", 1);
+        cJSON_AddStringToObject(ss, "StreamViewType", spec_stream_aws(t->stream));
+    }
+    if (t->n_gsis) {
+        cJSON *gs = cJSON_AddArrayToObject(in, "GlobalSecondaryIndexes");
+        for (size_t i = 0; i < t->n_gsis; i++) {
+            const struct spec_gsi *g = &t->gsis[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "IndexName", g->name.v);
+            cJSON_AddItemToObject(o, "KeySchema", key_schema_json(&g->key));
+            cJSON *p = cJSON_AddObjectToObject(o, "Projection");
+            cJSON_AddStringToObject(p, "ProjectionType", spec_projection_aws(g->projection));
+            if (g->projection == SPEC_PROJECTION_INCLUDE) {
+                cJSON *nk = cJSON_AddArrayToObject(p, "NonKeyAttributes");
+                for (size_t k = 0; k < g->n_include; k++)
+                    cJSON_AddItemToArray(nk, cJSON_CreateString(g->include[k].v));
+            }
+            if (prov)
+                cJSON_AddItemToObject(o, "ProvisionedThroughput",
+                                      throughput(g->capacity.read, g->capacity.write));
+            cJSON_AddItemToArray(gs, o);
+        }
+    }
+    cJSON_AddItemToObject(in, "Tags", tags_json(r));
+    cJSON_AddBoolToObject(in, "DeletionProtectionEnabled", t->deletion_protection);
+    return in;
+}
+
+static int set_pitr(struct aws_client *c, const struct resource *r, int on, struct pw_error *err)
+{
+    cJSON *in = name_input(r);
+    if (in) {
+        cJSON *spec = cJSON_AddObjectToObject(in, "PointInTimeRecoverySpecification");
+        cJSON_AddBoolToObject(spec, "PointInTimeRecoveryEnabled", on);
+    }
+    return call(c, "UpdateContinuousBackups", in, err);
+}
+
+static int set_ttl(struct aws_client *c, const struct resource *r, const char *attr, int on,
+                   struct pw_error *err)
+{
+    cJSON *in = name_input(r);
+    if (in) {
+        cJSON *spec = cJSON_AddObjectToObject(in, "TimeToLiveSpecification");
+        cJSON_AddStringToObject(spec, "AttributeName", attr);
+        cJSON_AddBoolToObject(spec, "Enabled", on);
+    }
+    return call(c, "UpdateTimeToLive", in, err);
+}
+
+static int table_create(struct aws_client *c, const struct resource *r, const struct kvlist *desired,
+                        struct pw_error *err)
+{
+    const struct spec_table *t = decl(r);
+    (void)desired;
+    if (call(c, "CreateTable", create_input(r), err) < 0 || table_wait(c, r, WAIT_ACTIVE, err) < 0)
+        return -1;
+    /* Both need an ACTIVE table; neither changes its status. */
+    if (t->point_in_time_recovery && set_pitr(c, r, 1, err) < 0)
+        return -1;
+    if (spec_str_set(t->ttl) && set_ttl(c, r, t->ttl.v, 1, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* --- updating ----------------------------------------------------------------------------- */
+
+static int update_table(struct aws_client *c, const struct resource *r, cJSON *in,
+                        struct pw_error *err)
+{
+    if (call(c, "UpdateTable", in, err) < 0)
+        return -1;
+    return table_wait(c, r, WAIT_ACTIVE, err);
+}
+
+static int update_billing(struct aws_client *c, const struct resource *r, struct pw_error *err)
+{
+    const struct spec_table *t = decl(r);
+    int prov = t->billing.mode == SPEC_BILLING_PROVISIONED;
+    cJSON *in = name_input(r);
+    if (!in)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    cJSON_AddStringToObject(in, "BillingMode", spec_billing_aws(t->billing.mode));
+    if (prov) {
+        cJSON_AddItemToObject(in, "ProvisionedThroughput", throughput(t->billing.read, t->billing.write));
+        /* Going provisioned, DynamoDB wants every index's capacity in the same call. */
+        if (t->n_gsis) {
+            cJSON *u = cJSON_AddArrayToObject(in, "GlobalSecondaryIndexUpdates");
+            for (size_t i = 0; i < t->n_gsis; i++) {
+                cJSON *o = cJSON_CreateObject(), *up = cJSON_AddObjectToObject(o, "Update");
+                cJSON_AddStringToObject(up, "IndexName", t->gsis[i].name.v);
+                cJSON_AddItemToObject(up, "ProvisionedThroughput",
+                                      throughput(t->gsis[i].capacity.read, t->gsis[i].capacity.write));
+                cJSON_AddItemToArray(u, o);
+            }
+        }
+    }
+    return update_table(c, r, in, err);
+}
+
+static int update_stream(struct aws_client *c, const struct resource *r, const struct res_actual *a,
+                         struct pw_error *err)
+{
+    const struct spec_table *t = decl(r);
+    const char *now = kvlist_get(&a->props, "stream");
+    /* DynamoDB changes a view type only by turning the stream off and on again. */
+    if (now && strcmp(now, "false") != 0) {
+        cJSON *in = name_input(r);
+        if (in)
+            cJSON_AddBoolToObject(cJSON_AddObjectToObject(in, "StreamSpecification"), "StreamEnabled", 0);
+        if (update_table(c, r, in, err) < 0)
+            return -1;
+    }
+    if (t->stream == SPEC_STREAM_NONE)
+        return 0;
+    cJSON *in = name_input(r);
+    if (in) {
+        cJSON *ss = cJSON_AddObjectToObject(in, "StreamSpecification");
+        cJSON_AddBoolToObject(ss, "StreamEnabled", 1);
+        cJSON_AddStringToObject(ss, "StreamViewType", spec_stream_aws(t->stream));
+    }
+    return update_table(c, r, in, err);
+}
+
+static int update_tags(struct aws_client *c, const struct res_actual *a, const struct res_diff *d,
+                       struct pw_error *err)
+{
+    const char *arn = kvlist_get(&a->ids, "arn");
+    cJSON *tag = cJSON_CreateArray(), *untag = cJSON_CreateArray();
+    char key[400];
+    int rc = -1;
+    for (size_t i = 0; i < d->len; i++) {
+        if (!res_path_member(d->items[i].path, "tags", key, sizeof key))
+            continue;
+        if (d->items[i].new) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "Key", key);
+            cJSON_AddStringToObject(o, "Value", d->items[i].new);
+            cJSON_AddItemToArray(tag, o);
+        } else {
+            cJSON_AddItemToArray(untag, cJSON_CreateString(key));
+        }
+    }
+    if (cJSON_GetArraySize(tag)) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "ResourceArn", arn);
+        cJSON_AddItemToObject(in, "Tags", tag);
+        tag = NULL;
+        if (call(c, "TagResource", in, err) < 0)
+            goto out;
+    }
+    if (cJSON_GetArraySize(untag)) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "ResourceArn", arn);
+        cJSON_AddItemToObject(in, "TagKeys", untag);
+        untag = NULL;
+        if (call(c, "UntagResource", in, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(tag);
+    cJSON_Delete(untag);
+    return rc;
+}
+
+static int table_update(struct aws_client *c, const struct resource *r, const struct res_actual *a,
+                        const struct kvlist *desired, const struct res_diff *d, struct pw_error *err)
+{
+    const struct spec_table *t = decl(r);
+    (void)desired;
+    if (!kvlist_get(&a->ids, "arn"))
+        return pw_fail(err, PW_EXIT_FAILED, "table '%s': its ARN is unknown", r->name);
+    /* UpdateTable takes one kind of change at a time; each waits for ACTIVE again. */
+    if (res_diff_touches(d, "billing") && update_billing(c, r, err) < 0)
+        return -1;
+    if (res_diff_touches(d, "stream") && update_stream(c, r, a, err) < 0)
+        return -1;
+    if (res_diff_touches(d, "deletion_protection")) {
+        cJSON *in = name_input(r);
+        if (in)
+            cJSON_AddBoolToObject(in, "DeletionProtectionEnabled", t->deletion_protection);
+        if (update_table(c, r, in, err) < 0)
+            return -1;
+    }
+    if (res_diff_touches(d, "point_in_time_recovery") && set_pitr(c, r, t->point_in_time_recovery, err) < 0)
+        return -1;
+    const struct res_change *ttl = res_diff_find(d, "ttl");
+    if (ttl) {
+        if (ttl->old && set_ttl(c, r, ttl->old, 0, err) < 0)
+            return -1;
+        if (ttl->new && set_ttl(c, r, ttl->new, 1, err) < 0)
+            return -1;
+    }
+    if (res_diff_touches(d, "tags") && update_tags(c, a, d, err) < 0)
+        return -1;
+    return 0;
+}
+
+static enum res_change_mode table_mode(const char *path, const char **why)
+{
+    if (res_path_under(path, "key")) {
+        *why = "DynamoDB cannot change the key schema of a table";
+        return RES_REPLACE;
+    }
+    if (res_path_under(path, "index")) {
+        *why = "changing global secondary indexes of an existing table is not supported yet";
+        return RES_UNSUPPORTED;
+    }
+    return RES_IN_PLACE;
+}
+
+/* --- deleting ----------------------------------------------------------------------------- */
+
+static int table_destroy(struct aws_client *c, const struct resource *r, const struct res_actual *a,
+                         struct pw_error *err)
+{
+    (void)a;
+    if (call(c, "DeleteTable", name_input(r), err) < 0) {
+        if (strcmp(err->code, "ResourceNotFoundException") != 0)
+            return -1;
+        pw_error_clear(err);
+        return 0;
+    }
+    return table_wait(c, r, WAIT_GONE, err);
+}
+
+/* One item is enough to know; ItemCount lags by hours, so it is not asked. */
+static int table_holds_data(struct aws_client *c, const struct resource *r, const struct res_actual *a,
+                            int *holds, struct pw_error *err)
+{
+    (void)a;
+    cJSON *in = name_input(r), *outj = NULL;
+    if (!in)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    cJSON_AddNumberToObject(in, "Limit", 1);
+    int rc = aws_json_call(c, "dynamodb", "Scan", in, &outj, err);
+    if (rc == 0)
+        *holds = json_num(outj, "Count") > 0 ||
+                 cJSON_GetObjectItemCaseSensitive(outj, "LastEvaluatedKey") != NULL;
+    cJSON_Delete(in);
+    cJSON_Delete(outj);
+    return rc;
+}
+
+static int table_prepare_delete(struct aws_client *c, const struct resource *r,
+                                const struct res_actual *a, struct pw_error *err)
+{
+    const char *dp = kvlist_get(&a->props, "deletion_protection");
+    if (!dp || strcmp(dp, "true") != 0)
+        return 0;
+    cJSON *in = name_input(r);
+    if (in)
+        cJSON_AddBoolToObject(in, "DeletionProtectionEnabled", 0);
+    return update_table(c, r, in, err);
+}
+
+const struct res_kind res_kind_table = {
+    .name = "table",
+    .noun = "DynamoDB table",
+    .level = RES_LEVEL_STORAGE,
+    .supported = 1,
+    .desired = table_desired,
+    .read = table_read,
+    .mode = table_mode,
+    .create = table_create,
+    .update = table_update,
+    .destroy = table_destroy,
+    .holds_data = table_holds_data,
+    .prepare_delete = table_prepare_delete,
+};
