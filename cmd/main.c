@@ -21,6 +21,8 @@ struct command {
 static const struct command commands[] = {
     {"api", cmd_api, "send one signed request to an AWS service"},
     {"doctor", cmd_doctor, "show region, credentials, account and whether each service answers"},
+    {"down", cmd_down, "delete what the stack owns, in reverse order; refuses when data would be lost"},
+    {"drift", cmd_drift, "compare the spec with what exists: IN_SYNC, MODIFIED, MISSING, NOT_CHECKED"},
     {"help", cmd_help, "show this help, or a command's"},
     {"init", cmd_init, "write a starter spec, or one of the examples"},
     {"plan", cmd_plan, "what up would do, per resource and property (+ create, ~ update, ! replace)"},

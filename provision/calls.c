@@ -70,6 +70,78 @@ void json_calls_release(struct json_call *calls, size_t n)
     }
 }
 
+void query_call_init(struct query_call *q, const char *action)
+{
+    memset(q, 0, sizeof *q);
+    q->action = action;
+    kvlist_init(&q->params);
+}
+
+size_t query_calls_run(struct aws_client *c, const char *service, struct query_call *calls,
+                       size_t n)
+{
+    const struct aws_service *svc = aws_service_find(service);
+    size_t cap = n ? n : 1, failed = 0;
+    struct aws_request *rq = calloc(cap, sizeof *rq);
+    struct aws_response *rs = calloc(cap, sizeof *rs);
+    struct pw_error *errs = calloc(cap, sizeof *errs);
+    int *results = calloc(cap, sizeof *results);
+    struct buf *forms = calloc(cap, sizeof *forms);
+    int bad = !svc || !rq || !rs || !errs || !results || !forms;
+    for (size_t i = 0; i < n; i++) {
+        xml_free(calls[i].output);
+        calls[i].output = NULL;
+        calls[i].rc = -1;
+        pw_error_clear(&calls[i].err);
+    }
+    for (size_t i = 0; !bad && i < n; i++) {
+        aws_request_init(&rq[i], svc, calls[i].action, "POST", "/");
+        aws_response_init(&rs[i]);
+        buf_init(&forms[i], 0);
+        if (aws_request_query(&rq[i], calls[i].action, &calls[i].params, &forms[i], &errs[i]) < 0)
+            bad = 1;
+    }
+    if (bad) {
+        for (size_t i = 0; i < n; i++)
+            pw_fail(&calls[i].err, PW_EXIT_FAILED, "out of memory");
+        failed = n;
+    } else {
+        aws_send_all(c, rq, rs, results, errs, n);
+    }
+    for (size_t i = 0; !bad && i < n; i++) {
+        struct query_call *q = &calls[i];
+        if (results[i] < 0) {
+            q->err = errs[i];
+        } else if ((q->output = xml_parse(rs[i].body.data ? rs[i].body.data : "", rs[i].body.len,
+                                          &q->err)) != NULL) {
+            q->rc = 0;
+        } else {
+            pw_error_prefix(&q->err, "%s %s", service, q->action);
+        }
+        failed += q->rc < 0;
+    }
+    for (size_t i = 0; rq && rs && forms && i < n; i++) {
+        aws_request_release(&rq[i]);
+        aws_response_release(&rs[i]);
+        buf_release(&forms[i]);
+    }
+    free(rq);
+    free(rs);
+    free(errs);
+    free(results);
+    free(forms);
+    return failed;
+}
+
+void query_calls_release(struct query_call *calls, size_t n)
+{
+    for (size_t i = 0; calls && i < n; i++) {
+        kvlist_release(&calls[i].params);
+        xml_free(calls[i].output);
+        calls[i].output = NULL;
+    }
+}
+
 void calls_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

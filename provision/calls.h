@@ -23,6 +23,20 @@ size_t json_calls_run(struct aws_client *c, const char *service, struct json_cal
                       size_t n);
 void json_calls_release(struct json_call *calls, size_t n);
 
+struct query_call {
+    const char *action;
+    struct kvlist params;       /* initialised by query_call_init; released by query_calls_release */
+    struct xml_node *output;    /* filled on success */
+    int rc;
+    struct pw_error err;
+};
+
+void query_call_init(struct query_call *q, const char *action);
+/* Query protocol (SNS, IAM): every call in parallel; returns how many failed. */
+size_t query_calls_run(struct aws_client *c, const char *service, struct query_call *calls,
+                       size_t n);
+void query_calls_release(struct query_call *calls, size_t n);
+
 /* Sleeps ms milliseconds (a poll step). */
 void calls_sleep_ms(long ms);
 /* Monotonic milliseconds, for deadlines. */

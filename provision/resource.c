@@ -12,8 +12,6 @@
 
 /* Declared in specs, read by nobody yet: plan, up and drift report each instance as
  * "not supported yet" instead of pretending. */
-const struct res_kind res_kind_bucket = {.name = "bucket", .noun = "S3 bucket", .level = RES_LEVEL_STORAGE, .supported = 0};
-const struct res_kind res_kind_topic = {.name = "topic", .noun = "SNS topic", .level = RES_LEVEL_STORAGE, .supported = 0};
 const struct res_kind res_kind_role = {.name = "role", .noun = "IAM role", .level = RES_LEVEL_ROLES, .supported = 0};
 const struct res_kind res_kind_artifact = {.name = "artifact", .noun = "job script in S3", .level = RES_LEVEL_ARTIFACTS, .supported = 0};
 const struct res_kind res_kind_database = {.name = "database", .noun = "Glue database", .level = RES_LEVEL_GLUE, .supported = 0};
@@ -250,6 +248,17 @@ int res_actual_tag(const struct resource *r, struct kvlist *props, const char *k
         *presence = RES_OWNED;
     if (tag_path(path, sizeof path, key) < 0)
         return -1;
+    /* A key listed twice (moto appends on TagResource): the later one is the tag's value now,
+     * as TagResource overwrites on AWS. */
+    for (size_t i = 0; i < props->len; i++)
+        if (strcmp(props->items[i].name, path) == 0) {
+            char *v = strdup(value ? value : "");
+            if (!v)
+                return -1;
+            free(props->items[i].value);
+            props->items[i].value = v;
+            return 0;
+        }
     return kvlist_add(props, path, value ? value : "");
 }
 

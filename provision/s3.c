@@ -1,0 +1,127 @@
+/* s3.c — S3 calls on a bucket, with Content-MD5 on every body. */
+#include "provision/s3.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+int s3_content_md5(const void *data, size_t len, char *out, size_t n)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (n < 25 || !EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL) || mdlen != 16)
+        return -1;
+    EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);   /* 24 characters and a NUL */
+    return 0;
+}
+
+void s3_call_init(struct s3_call *c, const char *operation, const char *method, const char *bucket,
+                  const char *subresource)
+{
+    memset(c, 0, sizeof *c);
+    c->operation = operation;
+    c->method = method;
+    c->bucket = bucket;
+    c->subresource = subresource;
+    kvlist_init(&c->query);
+}
+
+void s3_call_release(struct s3_call *c)
+{
+    if (!c)
+        return;
+    kvlist_release(&c->query);
+    xml_free(c->xml);
+    c->xml = NULL;
+}
+
+static int build(struct s3_call *c, const struct aws_service *svc, struct aws_request *rq,
+                 char *path, size_t pathn, struct pw_error *err)
+{
+    char md5[32];
+    snprintf(path, pathn, "/%s", c->bucket);
+    aws_request_init(rq, svc, c->operation, c->method, path);
+    if (c->subresource && kvlist_add(&rq->query, c->subresource, "") < 0)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    for (size_t i = 0; i < c->query.len; i++)
+        if (kvlist_add(&rq->query, c->query.items[i].name, c->query.items[i].value) < 0)
+            return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    if (c->body) {
+        if (s3_content_md5(c->body, c->body_len, md5, sizeof md5) < 0 ||
+            kvlist_add(&rq->headers, "Content-MD5", md5) < 0 ||
+            kvlist_add(&rq->headers, "Content-Type", "application/xml") < 0)
+            return pw_fail(err, PW_EXIT_FAILED, "cannot compute Content-MD5");
+        rq->body = c->body;
+        rq->body_len = c->body_len;
+    }
+    return 0;
+}
+
+size_t s3_run(struct aws_client *client, struct s3_call *calls, size_t n)
+{
+    const struct aws_service *svc = aws_service_find("s3");
+    size_t cap = n ? n : 1, failed = 0;
+    struct aws_request *rq = calloc(cap, sizeof *rq);
+    struct aws_response *rs = calloc(cap, sizeof *rs);
+    struct pw_error *errs = calloc(cap, sizeof *errs);
+    int *results = calloc(cap, sizeof *results);
+    char (*paths)[300] = calloc(cap, sizeof *paths);
+    if (!rq || !rs || !errs || !results || !paths) {
+        for (size_t i = 0; i < n; i++)
+            calls[i].rc = pw_fail(&calls[i].err, PW_EXIT_FAILED, "out of memory");
+        failed = n;
+        goto out;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        xml_free(calls[i].xml);
+        calls[i].xml = NULL;
+        calls[i].rc = 0;
+        pw_error_clear(&calls[i].err);
+        aws_response_init(&rs[i]);
+        if (build(&calls[i], svc, &rq[i], paths[i], sizeof paths[i], &errs[i]) < 0)
+            bad = 1;
+    }
+    /* Never send half a batch: a caller reading five settings needs all five. */
+    if (bad)
+        for (size_t i = 0; i < n; i++)
+            results[i] = pw_fail(&errs[i], PW_EXIT_FAILED, "out of memory");
+    else
+        aws_send_all(client, rq, rs, results, errs, n);
+    for (size_t i = 0; i < n; i++) {
+        struct s3_call *c = &calls[i];
+        c->status = rs[i].status;
+        if (results[i] < 0) {
+            c->rc = -1;
+            c->err = errs[i];
+            snprintf(c->err.operation, sizeof c->err.operation, "%s", c->operation);
+            failed++;
+        } else if (rs[i].body.len) {
+            c->xml = xml_parse(rs[i].body.data, rs[i].body.len, &c->err);
+            if (!c->xml) {
+                pw_error_prefix(&c->err, "s3 %s '%s'", c->operation, c->bucket);
+                c->rc = -1;
+                failed++;
+            }
+        }
+        aws_request_release(&rq[i]);
+        aws_response_release(&rs[i]);
+    }
+out:
+    free(rq);
+    free(rs);
+    free(errs);
+    free(results);
+    free(paths);
+    return failed;
+}
+
+int s3_run1(struct aws_client *client, struct s3_call *call, struct pw_error *err)
+{
+    if (s3_run(client, call, 1)) {
+        *err = call->err;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,39 @@
+/* s3.h — S3 REST calls on a bucket: "GET /bucket?versioning", "PUT /bucket?tagging" with a
+ * body, singly or several at once. Bodies always carry Content-MD5: S3 demands it of
+ * DeleteObjects and PutBucketLifecycleConfiguration and checks it everywhere else. */
+#ifndef PW_S3_H
+#define PW_S3_H
+
+#include <stddef.h>
+
+#include "provision/aws/client.h"
+
+struct s3_call {
+    const char *operation;      /* for errors: "GetBucketVersioning" */
+    const char *method;
+    const char *bucket;
+    const char *subresource;    /* "versioning", "delete", ...; NULL for none */
+    struct kvlist query;        /* more query parameters (s3_call_init initialises it) */
+    const char *body;           /* NULL for none */
+    size_t body_len;
+    /* results */
+    int rc;
+    long status;
+    struct xml_node *xml;       /* the parsed answer when it had a body, else NULL */
+    struct pw_error err;
+};
+
+void s3_call_init(struct s3_call *c, const char *operation, const char *method, const char *bucket,
+                  const char *subresource);
+void s3_call_release(struct s3_call *c);
+
+/* Sends every call in parallel; returns how many failed (rc -1, err filled). */
+size_t s3_run(struct aws_client *client, struct s3_call *calls, size_t n);
+
+/* One call; 0 or -1 (err as the call's). */
+int s3_run1(struct aws_client *client, struct s3_call *call, struct pw_error *err);
+
+/* base64 of the MD5 of data, for Content-MD5 (out: at least 25 bytes). */
+int s3_content_md5(const void *data, size_t len, char *out, size_t n);
+
+#endif
