@@ -248,15 +248,13 @@ static int bucket_destroy(struct aws_client *c, const struct resource *r, const 
 /* --- data --------------------------------------------------------------------------------- */
 
 /* One page of ListObjectVersions: every version and delete marker counts as data. */
-static int list_versions(struct aws_client *c, const struct resource *r, int max, const char *key_marker,
-                         const char *version_marker, struct s3_call *call, struct pw_error *err)
+static int list_versions(struct aws_client *c, const struct resource *r, int max, struct s3_call *call,
+                         struct pw_error *err)
 {
     char maxs[16];
     snprintf(maxs, sizeof maxs, "%d", max);
     s3_call_init(call, "ListObjectVersions", "GET", r->name, "versions");
-    if (kvlist_add(&call->query, "max-keys", maxs) < 0 ||
-        (key_marker && kvlist_add(&call->query, "key-marker", key_marker) < 0) ||
-        (version_marker && kvlist_add(&call->query, "version-id-marker", version_marker) < 0))
+    if (kvlist_add(&call->query, "max-keys", maxs) < 0)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     return s3_run1(c, call, err);
 }
@@ -266,7 +264,7 @@ static int bucket_holds_data(struct aws_client *c, const struct resource *r, con
 {
     struct s3_call call;
     (void)a;
-    int rc = list_versions(c, r, 1, NULL, NULL, &call, err);
+    int rc = list_versions(c, r, 1, &call, err);
     if (rc == 0)
         *holds = xml_child(call.xml, "Version") || xml_child(call.xml, "DeleteMarker");
     s3_call_release(&call);
@@ -332,38 +330,46 @@ out:
     return rc;
 }
 
-/* Every version and delete marker, a page of 1000 at a time. */
+/* Every version and delete marker, a page of 1000 at a time. Each round lists from the start:
+ * what the last round deleted is gone, so no marker is needed, and none can point at a version
+ * that no longer exists. A listing that does not shrink means deletes are not taking: stop. */
 static int bucket_empty(struct aws_client *c, const struct resource *r, const struct res_actual *a,
                         struct pw_error *err)
 {
-    char *key_marker = NULL, *version_marker = NULL;
-    int rc = -1;
+    char last[1100] = "";
+    int stuck = 0, rc = -1;
     (void)a;
     for (;;) {
         struct s3_call call;
-        if (list_versions(c, r, DELETE_BATCH, key_marker, version_marker, &call, err) < 0 ||
-            delete_page(c, r, call.xml, err) < 0) {
+        char first[1100] = "";
+        if (list_versions(c, r, DELETE_BATCH, &call, err) < 0) {
             s3_call_release(&call);
             goto out;
         }
-        int more = xml_text(call.xml, "IsTruncated") && strcmp(xml_text(call.xml, "IsTruncated"), "true") == 0;
-        const char *nk = xml_text(call.xml, "NextKeyMarker"), *nv = xml_text(call.xml, "NextVersionIdMarker");
-        free(key_marker);
-        free(version_marker);
-        key_marker = more && nk ? strdup(nk) : NULL;
-        version_marker = more && nv && nv[0] ? strdup(nv) : NULL;
-        s3_call_release(&call);
-        if (!more)
+        const struct xml_node *v = xml_child(call.xml, "Version");
+        if (!v)
+            v = xml_child(call.xml, "DeleteMarker");
+        if (!v) {
+            s3_call_release(&call);
             break;
-        if (!key_marker) {
-            pw_fail(err, PW_EXIT_FAILED, "s3 ListObjectVersions '%s': truncated without a next marker", r->name);
+        }
+        snprintf(first, sizeof first, "%s\n%s", xml_text(v, "Key") ? xml_text(v, "Key") : "",
+                 xml_text(v, "VersionId") ? xml_text(v, "VersionId") : "");
+        stuck = strcmp(first, last) == 0 ? stuck + 1 : 0;
+        if (stuck >= 3) {
+            pw_fail(err, PW_EXIT_FAILED, "bucket '%s': versions listed again after being deleted "
+                    "three times; stopped emptying it", r->name);
+            s3_call_release(&call);
             goto out;
         }
+        memcpy(last, first, sizeof last);
+        int drc = delete_page(c, r, call.xml, err);
+        s3_call_release(&call);
+        if (drc < 0)
+            goto out;
     }
     rc = 0;
 out:
-    free(key_marker);
-    free(version_marker);
     return rc;
 }
 

@@ -1,0 +1,444 @@
+"""plan, up, drift and down on the real binary, against moto in server mode with signature
+checking on, verified with boto3.
+
+The binary talks to moto through a loopback proxy that records every request, so "a second up
+sends no mutating request" is checked on the wire. boto3 talks to moto directly (not counted).
+The stack is tests/e2e/provision/lake.yaml: two tables, two buckets, a topic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from provision_harness import ACCOUNT_ID, CountingProxy, Moto  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("PIPEWRIGHT", ROOT / "build" / "pipewright"))
+if not BIN.is_absolute():
+    BIN = ROOT / BIN
+SPEC = ROOT / "tests" / "e2e" / "provision" / "lake.yaml"
+REGION = "eu-west-1"
+
+ORDERS, EVENTS = "Orders-e2e", "Events-e2e"
+LAKE = f"pwtest-lake-e2e-{ACCOUNT_ID}"
+ARTIFACTS = f"pwtest-artifacts-e2e-{ACCOUNT_ID}"
+TOPIC = "pwtest-e2e-events"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{TOPIC}"
+OUR_TAGS = {"pipewright:stack": "pwtest", "pipewright:env": "e2e"}
+
+
+@pytest.fixture(scope="module")
+def aws():
+    moto = Moto(REGION).start()
+    proxy = CountingProxy(moto.url)
+    try:
+        yield moto, proxy
+    finally:
+        proxy.stop()
+        moto.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh(aws):
+    moto, proxy = aws
+    moto.reset()
+    proxy.clear()
+
+
+@pytest.fixture
+def boto(aws):
+    return aws[0].client
+
+
+@pytest.fixture
+def proxy(aws):
+    return aws[1]
+
+
+@pytest.fixture
+def pw(aws, tmp_path):
+    moto, proxy = aws
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(home / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_ENDPOINT_URL": proxy.url,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": moto.creds.access_key,
+        "AWS_SECRET_ACCESS_KEY": moto.creds.secret,
+    }
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+
+    def run(*args, spec=SPEC):
+        p = subprocess.run([str(BIN), "-f", str(spec), *args], env=env, capture_output=True,
+                           text=True, timeout=180, stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+    return run
+
+
+def up(pw, *extra):
+    rc, out, err = pw("up", "--yes", *extra)
+    assert rc == 0, f"up failed ({rc}):\n{out}\n{err}"
+    return out
+
+
+def tags_of(boto, kind, name):
+    if kind == "table":
+        d = boto("dynamodb")
+        arn = d.describe_table(TableName=name)["Table"]["TableArn"]
+        tags = d.list_tags_of_resource(ResourceArn=arn)["Tags"]
+    elif kind == "bucket":
+        tags = boto("s3").get_bucket_tagging(Bucket=name)["TagSet"]
+    else:
+        tags = boto("sns").list_tags_for_resource(ResourceArn=name)["Tags"]
+    out = {}
+    for t in tags:   # later wins, as TagResource overwrites on AWS (moto appends)
+        out[t["Key"]] = t["Value"]
+    return out
+
+
+def drift_json(pw):
+    rc, out, err = pw("drift", "--output", "json")
+    return rc, json.loads(out), err
+
+
+# --- up ------------------------------------------------------------------------------------
+
+
+def test_up_creates_exactly_what_is_declared(pw, boto):
+    out = up(pw)
+    assert "created" in out
+    d, s3, sns = boto("dynamodb"), boto("s3"), boto("sns")
+
+    assert sorted(d.list_tables()["TableNames"]) == sorted([ORDERS, EVENTS])
+    t = d.describe_table(TableName=ORDERS)["Table"]
+    assert t["KeySchema"] == [{"AttributeName": "orderid", "KeyType": "HASH"}]
+    assert t["AttributeDefinitions"] == [{"AttributeName": "orderid", "AttributeType": "S"}]
+    assert t["TableStatus"] == "ACTIVE"
+    assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert t["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert t["LatestStreamArn"]
+    assert t["DeletionProtectionEnabled"] is True
+    pitr = d.describe_continuous_backups(TableName=ORDERS)["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    ttl = d.describe_time_to_live(TableName=ORDERS)["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == "expiresAt"
+    assert tags_of(boto, "table", ORDERS) == {"team": "data", "tier": "gold", **OUR_TAGS}
+
+    e = d.describe_table(TableName=EVENTS)["Table"]
+    assert {(k["AttributeName"], k["KeyType"]) for k in e["KeySchema"]} == {("userID", "HASH"), ("at", "RANGE")}
+    types = {a["AttributeName"]: a["AttributeType"] for a in e["AttributeDefinitions"]}
+    assert types == {"userID": "S", "at": "N", "kind": "S"}
+    assert e["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert e["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+    assert e["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    assert e.get("DeletionProtectionEnabled") is False
+    [gsi] = e["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "by_kind" and gsi["Projection"]["ProjectionType"] == "KEYS_ONLY"
+    pitr = d.describe_continuous_backups(TableName=EVENTS)["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+    assert tags_of(boto, "table", EVENTS) == {"team": "data", **OUR_TAGS}
+
+    assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == sorted([LAKE, ARTIFACTS])
+    for b in (LAKE, ARTIFACTS):
+        assert s3.get_bucket_location(Bucket=b)["LocationConstraint"] == REGION
+        enc = s3.get_bucket_encryption(Bucket=b)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        pab = s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"]
+        assert pab == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                       "RestrictPublicBuckets": True}
+        assert tags_of(boto, "bucket", b) == {"team": "data", **OUR_TAGS}
+    assert s3.get_bucket_versioning(Bucket=LAKE).get("Status") == "Enabled"
+    assert "Status" not in s3.get_bucket_versioning(Bucket=ARTIFACTS)
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=LAKE)["Rules"]}
+    assert set(rules) == {"expire-tmp/", "expire-all"}
+    assert rules["expire-tmp/"]["Filter"]["Prefix"] == "tmp/"
+    assert rules["expire-tmp/"]["Expiration"]["Days"] == 7
+    assert rules["expire-all"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert all(r["Status"] == "Enabled" for r in rules.values())
+
+    assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [TOPIC_ARN]
+    subs = sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subs] == [("email", "data-team@example.com")]
+    assert tags_of(boto, "topic", TOPIC_ARN) == {"team": "data", **OUR_TAGS}
+
+
+def test_second_up_sends_no_mutating_request(pw, proxy):
+    up(pw)
+    proxy.clear()
+    out = up(pw)
+    assert "no changes" in out
+    assert proxy.requests, "the proxy saw nothing: the binary did not go through it"
+    assert proxy.mutating() == []
+    rc, out, err = pw("plan", "--detailed-exitcode")
+    assert rc == 0, out + err
+    assert "no changes" in out
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err
+    assert "5 in sync, 0 modified, 0 missing, 0 not checked" in out
+    assert proxy.mutating() == []
+
+
+def test_plan_before_up_lists_every_property_and_changes_nothing(pw, proxy, boto):
+    rc, out, err = pw("plan", "--detailed-exitcode")
+    assert rc == 2, out + err
+    assert "+ table.orders (Orders-e2e): create" in out
+    assert "    stream = new-and-old-images" in out
+    assert "plan: 5 to create" in out
+    assert proxy.mutating() == []
+    assert boto("dynamodb").list_tables()["TableNames"] == []
+    rc, out, err = pw("plan", "--output", "json")
+    assert rc == 0, err
+    plan = json.loads(out)
+    assert plan["changes"] is True and plan["complete"] is True
+    assert {r["address"]: r["action"] for r in plan["resources"]} == {
+        "table.orders": "create", "table.events": "create", "bucket.lake": "create",
+        "bucket.artifacts": "create", "topic.events": "create"}
+    orders = next(r for r in plan["resources"] if r["address"] == "table.orders")
+    assert {"property": "key.hash", "old": None, "new": "orderid:S", "mode": "in-place"} in orders["changes"]
+
+
+# --- drift ---------------------------------------------------------------------------------
+
+
+def suspend_versioning(boto):
+    boto("s3").put_bucket_versioning(Bucket=LAKE, VersioningConfiguration={"Status": "Suspended"})
+
+
+def remove_encryption(boto):
+    boto("s3").delete_bucket_encryption(Bucket=ARTIFACTS)
+
+
+def table_to_provisioned(boto):
+    boto("dynamodb").update_table(TableName=ORDERS, BillingMode="PROVISIONED",
+                                  ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 3})
+
+
+def change_bucket_tag(boto):
+    tags = [{"Key": k, "Value": v} for k, v in tags_of(boto, "bucket", LAKE).items() if k != "team"]
+    boto("s3").put_bucket_tagging(Bucket=LAKE, Tagging={"TagSet": tags + [{"Key": "team", "Value": "ops"}]})
+
+
+def change_table_tag(boto):
+    d = boto("dynamodb")
+    arn = d.describe_table(TableName=EVENTS)["Table"]["TableArn"]
+    d.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ops"}])
+
+
+def delete_subscription(boto):
+    sns = boto("sns")
+    for s in sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
+
+
+def disable_pitr(boto):
+    boto("dynamodb").update_continuous_backups(
+        TableName=ORDERS, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+
+
+def open_public_access(boto):
+    boto("s3").delete_public_access_block(Bucket=LAKE)
+
+
+def delete_topic(boto):
+    boto("sns").delete_topic(TopicArn=TOPIC_ARN)
+
+
+# (change, address, property, expected, actual, status)
+CHANGES = [
+    (suspend_versioning, "bucket.lake", "versioning", "true", "false", "MODIFIED"),
+    (remove_encryption, "bucket.artifacts", "encryption", "sse-s3", "none", "MODIFIED"),
+    (table_to_provisioned, "table.orders", "billing", "on-demand", "provisioned", "MODIFIED"),
+    (change_bucket_tag, "bucket.lake", "tags[team]", "data", "ops", "MODIFIED"),
+    (change_table_tag, "table.events", "tags[team]", "data", "ops", "MODIFIED"),
+    (delete_subscription, "topic.events", "subscription[email:data-team@example.com]", "subscribed",
+     None, "MODIFIED"),
+    (disable_pitr, "table.orders", "point_in_time_recovery", "true", "false", "MODIFIED"),
+    (open_public_access, "bucket.lake", "public_access_block.block_public_acls", "true", "false", "MODIFIED"),
+    (delete_topic, "topic.events", None, None, None, "MISSING"),
+]
+
+
+@pytest.mark.parametrize("change,address,prop,expected,actual,status", CHANGES,
+                         ids=[c[0].__name__ for c in CHANGES])
+def test_out_of_band_change_is_detected_then_repaired(pw, boto, change, address, prop, expected,
+                                                      actual, status):
+    up(pw)
+    change(boto)
+
+    rc, out, err = pw("drift")
+    assert rc == 2, out + err
+    line = next((ln for ln in out.splitlines() if f" {address} (" in ln), "")
+    assert line.startswith(status), out
+    if prop:
+        shown = f"    {prop}: expected {expected}, actual {actual if actual is not None else '(none)'}"
+        assert shown in out, out
+
+    rc, rep, err = drift_json(pw)
+    assert rc == 2 and rep["exit"] == 2 and rep["in_sync"] is False
+    res = {r["address"]: r for r in rep["resources"]}
+    assert res[address]["status"] == status
+    if prop:
+        assert {"property": prop, "expected": expected, "actual": actual} in res[address]["differences"]
+    others = [r for a, r in res.items() if a != address]
+    assert all(r["status"] == "IN_SYNC" for r in others), others
+
+    up(pw)
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err
+
+
+def test_drift_junit_and_ignore(pw, boto):
+    up(pw)
+    suspend_versioning(boto)
+    rc, out, err = pw("drift", "--output", "junit")
+    assert rc == 2, err
+    root = ET.fromstring(out)
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert set(cases) == {"table.orders", "table.events", "bucket.lake", "bucket.artifacts", "topic.events"}
+    failure = cases["bucket.lake"].find("failure")
+    assert failure is not None and "versioning: expected true, actual false" in failure.text
+    assert cases["table.orders"].find("failure") is None
+    assert root.find("testsuite").get("failures") == "1"
+
+    rc, out, err = pw("drift", "--ignore", "bucket.lake.versioning")
+    assert rc == 0, out + err
+    assert "1 differences ignored" in out
+    rc, out, err = pw("drift", "--ignore", "bucket.nope.versioning")
+    assert rc == 64 and "no resource 'bucket.nope'" in err
+
+
+def test_unreadable_resource_is_not_checked_never_in_sync(pw, aws):
+    moto, _ = aws
+    up(pw)
+    # The key stops working: every read fails, and each resource must say so.
+    moto.client("iam").delete_user_policy(UserName="pipewright-provision-e2e", PolicyName="allow-all")
+    rc, out, err = pw("drift")
+    assert rc in (1, 4), out + err
+    assert "IN_SYNC" not in out
+    if rc == 1:
+        assert out.count("NOT_CHECKED") == 5, out
+
+
+# --- ownership -----------------------------------------------------------------------------
+
+
+def test_foreign_bucket_is_refused_without_adopt_and_left_by_down(pw, boto, proxy):
+    s3 = boto("s3")
+    s3.create_bucket(Bucket=ARTIFACTS, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_tagging(Bucket=ARTIFACTS, Tagging={"TagSet": [{"Key": "owner", "Value": "someone"}]})
+    s3.put_object(Bucket=ARTIFACTS, Key="theirs.txt", Body=b"not ours")
+
+    rc, out, err = pw("plan")
+    assert rc == 0, err
+    assert f"? bucket.artifacts ({ARTIFACTS}): exists without the tag pipewright:stack=pwtest" in out
+
+    rc, out, err = pw("up", "--yes")
+    assert rc == 1, out + err
+    assert "nothing was changed" in err and "bucket.artifacts" in err and "--adopt" in err
+    assert proxy.mutating() == []
+    assert boto("dynamodb").list_tables()["TableNames"] == []
+
+    rc, out, err = pw("drift", "--output", "json")
+    res = {r["address"]: r for r in json.loads(out)["resources"]}
+    assert res["bucket.artifacts"]["status"] == "MODIFIED" and res["bucket.artifacts"]["owned"] is False
+
+    rc, out, err = pw("down", "--yes", "--delete-data")
+    assert rc == 0, out + err
+    assert f"bucket.artifacts ({ARTIFACTS}): left alone" in out
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=ARTIFACTS)["Contents"]] == ["theirs.txt"]
+    assert tags_of(boto, "bucket", ARTIFACTS) == {"owner": "someone"}
+
+
+def test_adopt_takes_a_foreign_bucket_over(pw, boto):
+    s3 = boto("s3")
+    s3.create_bucket(Bucket=ARTIFACTS, CreateBucketConfiguration={"LocationConstraint": REGION})
+    rc, out, err = pw("plan", "--adopt")
+    assert "~ bucket.artifacts" in out and "adopt" in out
+    up(pw, "--adopt")
+    assert tags_of(boto, "bucket", ARTIFACTS) == {"team": "data", **OUR_TAGS}
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err
+
+
+# --- down ----------------------------------------------------------------------------------
+
+
+def fill(boto, n_objects=1105):
+    s3, d = boto("s3"), boto("dynamodb")
+    # More than one DeleteObjects batch: versions of many keys, overwrites, and delete markers.
+    with ThreadPoolExecutor(16) as ex:
+        list(ex.map(lambda i: s3.put_object(Bucket=LAKE, Key=f"data/part-{i:05d}.json", Body=b"{}"),
+                    range(n_objects)))
+    s3.put_object(Bucket=LAKE, Key="data/part-00000.json", Body=b"{\"v\": 2}")
+    s3.delete_object(Bucket=LAKE, Key="data/part-00001.json")
+    d.put_item(TableName=EVENTS, Item={"userID": {"S": "u1"}, "at": {"N": "1"}})
+
+
+def everything_exists(boto):
+    assert sorted(boto("dynamodb").list_tables()["TableNames"]) == sorted([ORDERS, EVENTS])
+    assert sorted(b["Name"] for b in boto("s3").list_buckets()["Buckets"]) == sorted([LAKE, ARTIFACTS])
+    assert [t["TopicArn"] for t in boto("sns").list_topics()["Topics"]] == [TOPIC_ARN]
+
+
+def test_down_refuses_when_data_would_be_lost_then_deletes_everything_with_delete_data(pw, boto, proxy):
+    up(pw)
+    fill(boto)
+    proxy.clear()
+
+    rc, out, err = pw("down", "--yes")
+    assert rc == 1, out + err
+    assert "nothing was deleted" in err
+    assert "bucket.lake" in err and "table.events" in err   # hold data
+    assert "table.orders" in err                           # deletion protection
+    assert "bucket.artifacts" not in err
+    assert proxy.mutating() == []
+    everything_exists(boto)
+
+    rc, out, err = pw("down", "--yes", "--delete-data")
+    assert rc == 0, out + err
+    assert "5 deleted, 0 failed" in out
+    assert boto("dynamodb").list_tables()["TableNames"] == []
+    assert boto("s3").list_buckets()["Buckets"] == []
+    assert boto("sns").list_topics()["Topics"] == []
+    deletes = [op for op in proxy.mutating() if op.startswith("POST /") and op.endswith("?delete=")]
+    assert len(deletes) >= 2, proxy.mutating()
+
+    rc, out, err = pw("drift")
+    assert rc == 2 and out.count("MISSING") == 5
+
+
+def test_down_honours_deletion_protection_without_delete_data(pw, boto, proxy):
+    up(pw)
+    proxy.clear()
+    rc, out, err = pw("down", "--yes")
+    assert rc == 1, out + err
+    assert "deletion protection" in err and "table.orders" in err
+    assert "hold data" not in err
+    assert proxy.mutating() == []
+    everything_exists(boto)
+
+
+def test_down_needs_yes_off_a_terminal_and_of_nothing_succeeds(pw, proxy):
+    rc, out, err = pw("down")
+    assert rc == 64 and "--yes" in err
+    rc, out, err = pw("down", "--yes")
+    assert rc == 0, out + err
+    assert "0 deleted, 0 failed" in out and out.count("absent") == 5
+    assert proxy.mutating() == []
