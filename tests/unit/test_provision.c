@@ -15,7 +15,11 @@
 
 #include "provision/resource.h"
 #include "provision/stack.h"
+#include "provision/bucket.h"
+#include "provision/plan.h"
 #include "provision/table.h"
+#include "provision/topic.h"
+#include "provision/xmlw.h"
 
 #define ACCOUNT "123456789012"
 
@@ -41,9 +45,21 @@ static const char spec_text[] =
     "        key: {hash: kind:S, range: at:N}\n"
     "        projection: [note, amount]\n"
     "buckets:\n"
-    "  lake: {name: 'shop-lake-${env}-${account}', versioning: true}\n"
+    "  lake:\n"
+    "    name: shop-lake-${env}-${account}\n"
+    "    versioning: true\n"
+    "    lifecycle:\n"
+    "      - {prefix: tmp/, expire_days: 7}\n"
+    "      - {noncurrent_expire_days: 30, abort_multipart_days: 2}\n"
+    "    tags: {note: 'a&b <c>'}\n"
     "topics:\n"
-    "  events: {subscriptions: ['email:a@example.com']}\n"
+    "  events:\n"
+    "    subscriptions:\n"
+    "      - email:a@example.com\n"
+    "      - protocol: sqs\n"
+    "        endpoint: arn:aws:sqs:eu-west-1:123456789012:q\n"
+    "        raw_delivery: true\n"
+    "        filter_policy: {status: [failed], kind: [a, b]}\n"
     "catalog:\n"
     "  database: shop_${env}\n";
 
@@ -214,6 +230,7 @@ static void stack_order_and_tags(void **state)
     assert_string_equal(st->items[1].address, "table.events");
     assert_string_equal(st->items[2].address, "bucket.lake");
     assert_string_equal(st->items[3].address, "topic.events");
+    assert_string_equal(st->items[3].name, "shop-dev-events");
     assert_string_equal(st->items[4].address, "database.shop_dev");
     assert_int_equal(st->n, 5);
     for (size_t i = 1; i < st->n; i++)
@@ -404,6 +421,268 @@ static void table_without_our_tag_is_foreign(void **state)
     res_diff_release(&d);
 }
 
+/* --- buckets -------------------------------------------------------------------------------- */
+
+static struct xml_node *xml(const char *text)
+{
+    struct pw_error err;
+    struct xml_node *x = xml_parse(text, strlen(text), &err);
+    if (!x)
+        fail_msg("bad xml fixture: %s", err.message);
+    return x;
+}
+
+/* Shows a diff that should have been empty, so a failure says which property drifted. */
+static void assert_no_diff(const struct res_diff *d)
+{
+    for (size_t i = 0; i < d->len; i++)
+        fprintf(stderr, "unexpected drift: %s: %s -> %s\n", d->items[i].path,
+                plan_value(d->items[i].old), plan_value(d->items[i].new));
+    assert_int_equal(d->len, 0);
+}
+
+static void bucket_diff(void **state, const struct bucket_answers *ans, struct res_diff *d,
+                        enum res_presence *presence)
+{
+    const struct resource *r = res(state, "bucket.lake");
+    struct kvlist want;
+    struct res_actual a;
+    struct pw_error err;
+    kvlist_init(&want);
+    res_actual_init(&a);
+    res_diff_init(d);
+    assert_int_equal(bucket_desired(r, &want, &err), 0);
+    assert_int_equal(bucket_actual(r, ans, &a), 0);
+    assert_int_equal(res_diff_compute(r->kind, &want, &a.props, d, &err), 0);
+    *presence = a.presence;
+    res_actual_release(&a);
+    kvlist_release(&want);
+}
+
+/* S3's answers right after up configured the bucket (moto's shapes, namespaces included). */
+#define NS " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
+static const char versioning_on[] = "<VersioningConfiguration" NS "><Status>Enabled</Status></VersioningConfiguration>";
+static const char sse_s3[] =
+    "<ServerSideEncryptionConfiguration" NS "><Rule><ApplyServerSideEncryptionByDefault>"
+    "<SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault>"
+    "<BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>";
+static const char pab_on[] =
+    "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
+    "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets>"
+    "</PublicAccessBlockConfiguration>";
+static const char lifecycle_rules[] =
+    "<LifecycleConfiguration" NS ">"
+    "<Rule><ID>expire-tmp/</ID><Filter><Prefix>tmp/</Prefix></Filter><Status>Enabled</Status>"
+    "<Expiration><Days>7</Days></Expiration></Rule>"
+    "<Rule><ID>expire-all</ID><Prefix></Prefix><Status>Enabled</Status>"
+    "<NoncurrentVersionExpiration><NoncurrentDays>30</NoncurrentDays></NoncurrentVersionExpiration>"
+    "<AbortIncompleteMultipartUpload><DaysAfterInitiation>2</DaysAfterInitiation></AbortIncompleteMultipartUpload>"
+    "</Rule></LifecycleConfiguration>";
+static const char lake_tags[] =
+    "<Tagging" NS "><TagSet><Tag><Key>team</Key><Value>data</Value></Tag>"
+    "<Tag><Key>note</Key><Value>a&amp;b &lt;c&gt;</Value></Tag>"
+    "<Tag><Key>pipewright:stack</Key><Value>shop</Value></Tag>"
+    "<Tag><Key>pipewright:env</Key><Value>dev</Value></Tag></TagSet></Tagging>";
+
+static void bucket_fresh_is_in_sync(void **state)
+{
+    struct xml_node *v = xml(versioning_on), *e = xml(sse_s3), *p = xml(pab_on), *l = xml(lifecycle_rules),
+                    *t = xml(lake_tags);
+    struct bucket_answers ans = {v, e, p, l, t};
+    struct res_diff d;
+    enum res_presence presence;
+    bucket_diff(state, &ans, &d, &presence);
+    assert_no_diff(&d);
+    assert_int_equal(presence, RES_OWNED);
+    res_diff_release(&d);
+    xml_free(v);
+    xml_free(e);
+    xml_free(p);
+    xml_free(l);
+    xml_free(t);
+}
+
+/* Nothing configured, "Suspended" versioning, no tags: every difference named, not a crash. */
+static void bucket_not_configured_reads_as_defaults(void **state)
+{
+    struct xml_node *v = xml("<VersioningConfiguration" NS "><Status>Suspended</Status></VersioningConfiguration>");
+    struct bucket_answers ans = {.versioning = v};
+    struct res_diff d;
+    enum res_presence presence;
+    bucket_diff(state, &ans, &d, &presence);
+    assert_int_equal(presence, RES_FOREIGN);
+    const struct res_change *c = res_diff_find(&d, "versioning");
+    assert_non_null(c);
+    assert_string_equal(c->old, "false");
+    c = res_diff_find(&d, "encryption");
+    assert_string_equal(c->old, "none");
+    assert_string_equal(c->new, "sse-s3");
+    c = res_diff_find(&d, "public_access_block.restrict_public_buckets");
+    assert_string_equal(c->old, "false");
+    c = res_diff_find(&d, "lifecycle[expire-tmp/].expire_days");
+    assert_null(c->old);
+    assert_string_equal(c->new, "7");
+    assert_non_null(res_diff_find(&d, "tags[pipewright:stack]"));
+    res_diff_release(&d);
+    xml_free(v);
+}
+
+static void bucket_lifecycle_shapes_and_kms(void **state)
+{
+    const struct resource *r = res(state, "bucket.lake");
+    struct xml_node *l = xml("<LifecycleConfiguration><Rule><ID>x</ID><Filter><And><Prefix>logs/</Prefix>"
+                             "</And></Filter><Status>Disabled</Status><Expiration><Days>3</Days></Expiration>"
+                             "</Rule><Rule><Status>Enabled</Status><Prefix>p/</Prefix></Rule></LifecycleConfiguration>");
+    struct xml_node *e = xml("<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
+                             "<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>alias/k</KMSMasterKeyID>"
+                             "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>");
+    struct bucket_answers ans = {.lifecycle = l, .encryption = e};
+    struct res_actual a;
+    res_actual_init(&a);
+    assert_int_equal(bucket_actual(r, &ans, &a), 0);
+    assert_string_equal(kvlist_get(&a.props, "lifecycle[x].prefix"), "logs/");
+    assert_string_equal(kvlist_get(&a.props, "lifecycle[x].status"), "disabled");
+    assert_string_equal(kvlist_get(&a.props, "lifecycle[(rule 1 without id)].prefix"), "p/");
+    assert_string_equal(kvlist_get(&a.props, "encryption"), "sse-kms");
+    assert_string_equal(kvlist_get(&a.props, "encryption.kms_key"), "alias/k");
+    res_actual_release(&a);
+    xml_free(l);
+    xml_free(e);
+}
+
+/* What up sends is what a read of it gives back: the bodies parse to the declared properties. */
+static void bucket_bodies_round_trip(void **state)
+{
+    const struct resource *r = res(state, "bucket.lake");
+    const struct spec_bucket *b = r->decl;
+    struct buf v, e, p, l, t;
+    buf_init(&v, 0);
+    buf_init(&e, 0);
+    buf_init(&p, 0);
+    buf_init(&l, 0);
+    buf_init(&t, 0);
+    assert_int_equal(bucket_xml_versioning(b, &v), 0);
+    assert_int_equal(bucket_xml_encryption(b, &e), 0);
+    assert_int_equal(bucket_xml_public_access(b, &p), 0);
+    assert_int_equal(bucket_xml_lifecycle(b, &l), 0);
+    assert_int_equal(bucket_xml_tagging(r, &t), 0);
+    assert_non_null(strstr(buf_cstr(&t), "<Value>a&amp;b &lt;c&gt;</Value>"));
+    assert_non_null(strstr(buf_cstr(&l), "<Rule><ID>expire-tmp/</ID><Filter><Prefix>tmp/</Prefix></Filter>"
+                                         "<Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule>"));
+    struct xml_node *xv = xml(buf_cstr(&v)), *xe = xml(buf_cstr(&e)), *xp = xml(buf_cstr(&p)),
+                    *xl = xml(buf_cstr(&l)), *xt = xml(buf_cstr(&t));
+    struct bucket_answers ans = {xv, xe, xp, xl, xt};
+    struct res_diff d;
+    enum res_presence presence;
+    bucket_diff(state, &ans, &d, &presence);
+    assert_no_diff(&d);
+    res_diff_release(&d);
+    xml_free(xv);
+    xml_free(xe);
+    xml_free(xp);
+    xml_free(xl);
+    xml_free(xt);
+    buf_release(&v);
+    buf_release(&e);
+    buf_release(&p);
+    buf_release(&l);
+    buf_release(&t);
+}
+
+static void xml_writer_escapes_and_refuses_control_characters(void **state)
+{
+    (void)state;
+    struct buf b;
+    struct xmlw w;
+    buf_init(&b, 0);
+    xmlw_init(&w, &b, "R", NULL);
+    xmlw_elem(&w, "K", "\"q\" & 'a' <b>\r");
+    assert_int_equal(xmlw_finish(&w), 0);
+    assert_string_equal(buf_cstr(&b), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                      "<R><K>&quot;q&quot; &amp; &apos;a&apos; &lt;b&gt;&#13;</K></R>");
+    buf_reset(&b);
+    xmlw_init(&w, &b, "R", NULL);
+    xmlw_elem(&w, "K", "bell\a");
+    assert_int_equal(xmlw_finish(&w), -1);
+    buf_release(&b);
+}
+
+/* --- topics --------------------------------------------------------------------------------- */
+
+static void topic_diff(void **state, const char *attrs, const char *tags, struct topic_sub *subs,
+                       size_t n, struct res_diff *d, struct res_actual *a)
+{
+    const struct resource *r = res(state, "topic.events");
+    struct kvlist want;
+    struct pw_error err;
+    struct xml_node *xa = xml(attrs), *xt = xml(tags);
+    kvlist_init(&want);
+    res_actual_init(a);
+    res_diff_init(d);
+    assert_int_equal(topic_desired(r, &want, &err), 0);
+    assert_int_equal(topic_actual(r, xa, xt, subs, n, a), 0);
+    assert_int_equal(res_diff_compute(r->kind, &want, &a->props, d, &err), 0);
+    kvlist_release(&want);
+    xml_free(xa);
+    xml_free(xt);
+}
+
+static const char topic_attrs[] =
+    "<Attributes><entry><key>Owner</key><value>123456789012</value></entry>"
+    "<entry><key>DisplayName</key><value></value></entry></Attributes>";
+static const char topic_tags[] =
+    "<Tags><member><Key>team</Key><Value>data</Value></member>"
+    "<member><Key>pipewright:stack</Key><Value>shop</Value></member>"
+    "<member><Key>pipewright:env</Key><Value>dev</Value></member></Tags>";
+
+static void topic_pending_email_and_confirmed_sqs_are_in_sync(void **state)
+{
+    /* The filter policy as SNS hands it back: keys in another order, spaces. */
+    struct xml_node *sqs_attrs = xml(
+        "<Attributes><entry><key>RawMessageDelivery</key><value>true</value></entry>"
+        "<entry><key>FilterPolicy</key><value>{\"status\": [\"failed\"], \"kind\": [\"a\", \"b\"]}</value></entry>"
+        "<entry><key>PendingConfirmation</key><value>false</value></entry></Attributes>");
+    struct topic_sub subs[] = {
+        {"email", "a@example.com", "PendingConfirmation", NULL},
+        {"sqs", "arn:aws:sqs:eu-west-1:123456789012:q", "arn:aws:sns:eu-west-1:123456789012:shop-dev-events:1", sqs_attrs},
+    };
+    struct res_diff d;
+    struct res_actual a;
+    topic_diff(state, topic_attrs, topic_tags, subs, 2, &d, &a);
+    assert_no_diff(&d);
+    assert_int_equal(a.presence, RES_OWNED);
+    /* Only the confirmed one has an ARN to change or remove it by. */
+    assert_null(kvlist_get(&a.ids, "subscription[email:a@example.com]"));
+    assert_non_null(kvlist_get(&a.ids, "subscription[sqs:arn:aws:sqs:eu-west-1:123456789012:q]"));
+    res_diff_release(&d);
+    res_actual_release(&a);
+    xml_free(sqs_attrs);
+}
+
+static void topic_changes_are_named(void **state)
+{
+    struct xml_node *sqs_attrs = xml("<Attributes><entry><key>RawMessageDelivery</key><value>false</value></entry>"
+                                     "</Attributes>");
+    struct topic_sub subs[] = {
+        {"sqs", "arn:aws:sqs:eu-west-1:123456789012:q", "arn:x:1", sqs_attrs},
+        {"https", "https://example.com/hook", "arn:x:2", NULL},
+    };
+    struct res_diff d;
+    struct res_actual a;
+    topic_diff(state,
+               "<Attributes><entry><key>KmsMasterKeyId</key><value>alias/aws/sns</value></entry></Attributes>",
+               topic_tags, subs, 2, &d, &a);
+    assert_string_equal(res_diff_find(&d, "encryption")->old, "sse-kms");
+    assert_string_equal(res_diff_find(&d, "encryption")->new, "none");
+    assert_null(res_diff_find(&d, "subscription[email:a@example.com]")->old);
+    assert_null(res_diff_find(&d, "subscription[sqs:arn:aws:sqs:eu-west-1:123456789012:q].raw_delivery")->old);
+    assert_non_null(res_diff_find(&d, "subscription[sqs:arn:aws:sqs:eu-west-1:123456789012:q].filter_policy"));
+    assert_null(res_diff_find(&d, "subscription[https:https://example.com/hook]")->new);
+    res_diff_release(&d);
+    res_actual_release(&a);
+    xml_free(sqs_attrs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +694,13 @@ int main(void)
         cmocka_unit_test(table_provisioned_with_index_in_sync),
         cmocka_unit_test(table_out_of_band_changes_are_named),
         cmocka_unit_test(table_without_our_tag_is_foreign),
+        cmocka_unit_test(bucket_fresh_is_in_sync),
+        cmocka_unit_test(bucket_not_configured_reads_as_defaults),
+        cmocka_unit_test(bucket_lifecycle_shapes_and_kms),
+        cmocka_unit_test(bucket_bodies_round_trip),
+        cmocka_unit_test(xml_writer_escapes_and_refuses_control_characters),
+        cmocka_unit_test(topic_pending_email_and_confirmed_sqs_are_in_sync),
+        cmocka_unit_test(topic_changes_are_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
