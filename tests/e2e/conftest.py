@@ -1,0 +1,140 @@
+"""End-to-end fixtures: the real binary against moto (signature checking on) and a fault server.
+
+    moto      the session's MotoServer: .url, .creds.access_key, .creds.secret, .account_id,
+              .client(service), .reset(), .data(); tests marked `clean_moto` get a fresh one
+    pw_env    a clean environment for the binary: nothing inherited from the caller's AWS setup
+    run_pw    run_pw(args, env=None, input=None, timeout=60) -> (rc, stdout, stderr)
+    boto      boto('s3') -> a boto3 client signed with the same key, to read back what pw did
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from motoserver import MotoServer  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+REGION = "eu-west-1"
+
+# Sanitizer settings are the only part of the caller's environment the binary sees.
+PASSTHROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LD_LIBRARY_PATH")
+
+
+def pipewright_path() -> Path:
+    p = Path(os.environ.get("PIPEWRIGHT") or REPO / "build" / "pipewright")
+    return p if p.is_absolute() else (REPO / p)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "clean_moto: reset moto (and re-provision its IAM user) before the test")
+
+
+@pytest.fixture(scope="session")
+def pipewright() -> str:
+    p = pipewright_path()
+    if not (p.is_file() and os.access(p, os.X_OK)):
+        pytest.fail(f"no pipewright binary at {p}: run `make` or set PIPEWRIGHT", pytrace=False)
+    return str(p)
+
+
+@pytest.fixture(scope="session")
+def moto():
+    server = MotoServer(region=REGION).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_moto_if_marked(request):
+    # Autouse runs before the test's own fixtures, so pw_env sees the key provisioned here.
+    if request.node.get_closest_marker("clean_moto"):
+        request.getfixturevalue("moto").reset()
+
+
+class PwResult(NamedTuple):
+    rc: int
+    out: str
+    err: str
+
+
+def base_env(tmp_path: Path) -> dict:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "AWS_CONFIG_FILE": str(home / "no-such-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-such-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for k in PASSTHROUGH:
+        if k in os.environ:
+            env[k] = os.environ[k]
+    return env
+
+
+@pytest.fixture
+def pw_env(moto, tmp_path) -> dict:
+    env = base_env(tmp_path)
+    env.update({
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_ACCESS_KEY_ID": moto.creds.access_key,
+        "AWS_SECRET_ACCESS_KEY": moto.creds.secret,
+    })
+    return env
+
+
+@pytest.fixture
+def offline_env(tmp_path) -> dict:
+    """Like pw_env, without moto: for fault-server and usage tests. Keys are made up."""
+    env = base_env(tmp_path)
+    env.update({
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "AKIAFAULTSERVER00001",
+        "AWS_SECRET_ACCESS_KEY": "fault/server/secret/key/0000000000000000",
+    })
+    return env
+
+
+def run(binary: str, args, env: dict, input=None, timeout: float = 60,
+        prefix: list | None = None) -> PwResult:
+    if isinstance(input, str):
+        input = input.encode()
+    cmd = list(prefix or []) + [binary] + [str(a) for a in args]
+    try:
+        p = subprocess.run(cmd, env=env, input=input, capture_output=True, timeout=timeout,
+                           stdin=None if input is not None else subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"pipewright hung: {' '.join(cmd)} did not finish in {timeout} s\n"
+                    f"stderr: {(e.stderr or b'').decode('utf-8', 'replace')[-2000:]}",
+                    pytrace=False)
+    return PwResult(p.returncode, p.stdout.decode("utf-8", "replace"),
+                    p.stderr.decode("utf-8", "replace"))
+
+
+@pytest.fixture
+def run_pw(pipewright, request):
+    """run_pw(args, env=None, input=None, timeout=60): env defaults to pw_env."""
+    def _run(args, env=None, input=None, timeout=60):
+        if env is None:
+            env = request.getfixturevalue("pw_env")
+        return run(pipewright, args, env, input=input, timeout=timeout)
+    return _run
+
+
+@pytest.fixture
+def boto(moto):
+    return moto.client
