@@ -4,33 +4,24 @@
               .client(service), .reset(), .data(); tests marked `clean_moto` get a fresh one
     pw_env    a clean environment for the binary: nothing inherited from the caller's AWS setup
     run_pw    run_pw(args, env=None, input=None, timeout=60) -> (rc, stdout, stderr)
+    offline_env  like pw_env for tests without moto (fault server, usage): made-up keys
     boto      boto('s3') -> a boto3 client signed with the same key, to read back what pw did
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from motoserver import MotoServer  # noqa: E402
+from util import base_env, pipewright_path, run  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
-
-# Sanitizer settings are the only part of the caller's environment the binary sees.
-PASSTHROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LD_LIBRARY_PATH")
-
-
-def pipewright_path() -> Path:
-    p = Path(os.environ.get("PIPEWRIGHT") or REPO / "build" / "pipewright")
-    return p if p.is_absolute() else (REPO / p)
 
 
 def pytest_configure(config):
@@ -62,32 +53,9 @@ def _clean_moto_if_marked(request):
         request.getfixturevalue("moto").reset()
 
 
-class PwResult(NamedTuple):
-    rc: int
-    out: str
-    err: str
-
-
-def base_env(tmp_path: Path) -> dict:
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "AWS_CONFIG_FILE": str(home / "no-such-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-such-aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-    for k in PASSTHROUGH:
-        if k in os.environ:
-            env[k] = os.environ[k]
-    return env
-
-
 @pytest.fixture
 def pw_env(moto, tmp_path) -> dict:
-    env = base_env(tmp_path)
+    env = base_env(tmp_path / "home")
     env.update({
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL": moto.url,
@@ -100,7 +68,7 @@ def pw_env(moto, tmp_path) -> dict:
 @pytest.fixture
 def offline_env(tmp_path) -> dict:
     """Like pw_env, without moto: for fault-server and usage tests. Keys are made up."""
-    env = base_env(tmp_path)
+    env = base_env(tmp_path / "home")
     env.update({
         "AWS_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "AKIAFAULTSERVER00001",
@@ -109,29 +77,13 @@ def offline_env(tmp_path) -> dict:
     return env
 
 
-def run(binary: str, args, env: dict, input=None, timeout: float = 60,
-        prefix: list | None = None) -> PwResult:
-    if isinstance(input, str):
-        input = input.encode()
-    cmd = list(prefix or []) + [binary] + [str(a) for a in args]
-    try:
-        p = subprocess.run(cmd, env=env, input=input, capture_output=True, timeout=timeout,
-                           stdin=None if input is not None else subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"pipewright hung: {' '.join(cmd)} did not finish in {timeout} s\n"
-                    f"stderr: {(e.stderr or b'').decode('utf-8', 'replace')[-2000:]}",
-                    pytrace=False)
-    return PwResult(p.returncode, p.stdout.decode("utf-8", "replace"),
-                    p.stderr.decode("utf-8", "replace"))
-
-
 @pytest.fixture
 def run_pw(pipewright, request):
     """run_pw(args, env=None, input=None, timeout=60): env defaults to pw_env."""
-    def _run(args, env=None, input=None, timeout=60):
+    def _run(args, env=None, input=None, timeout=60, binary_out=False):
         if env is None:
             env = request.getfixturevalue("pw_env")
-        return run(pipewright, args, env, input=input, timeout=timeout)
+        return run(pipewright, args, env, input=input, timeout=timeout, binary_out=binary_out)
     return _run
 
 

@@ -1,0 +1,375 @@
+"""`pipewright api` against moto with signature checking on: every request the binary signs must
+be accepted, for all nine services, and its effect is read back with boto3."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from util import (EXAMPLES, from_dynamodb_json, load_json, ok, one_error_line, out_json,
+                  out_xml, to_dynamodb_json, unique, xml_text, xml_texts)
+
+REGION = "eu-west-1"
+LOCATION = (f'<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+            f'<LocationConstraint>{REGION}</LocationConstraint></CreateBucketConfiguration>')
+
+
+# --- DynamoDB and DynamoDB Streams ------------------------------------------------------------
+
+def create_table(run_pw, name):
+    spec = {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "userID", "KeyType": "HASH"},
+                      {"AttributeName": "campaignID", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "userID", "AttributeType": "S"},
+                                 {"AttributeName": "campaignID", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+    return out_json(run_pw(["api", "dynamodb", "CreateTable", json.dumps(spec)]))
+
+
+def test_dynamodb_create_put_get(run_pw, boto, tmp_path):
+    table = unique("user_Campaign")
+    desc = create_table(run_pw, table)["TableDescription"]
+    assert desc["TableName"] == table
+    got = boto("dynamodb").describe_table(TableName=table)["Table"]
+    assert got["StreamSpecification"] == {"StreamEnabled": True,
+                                          "StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+    record = load_json(EXAMPLES / "whitecube/data/user_campaign.json")[0]
+    req = tmp_path / "put.json"
+    req.write_text(json.dumps({"TableName": table, "Item": to_dynamodb_json(record)},
+                              default=str))
+    ok(run_pw(["api", "dynamodb", "PutItem", "-d", f"@{req}"]))
+
+    key = {"userID": {"S": record["userID"]}, "campaignID": {"S": record["campaignID"]}}
+    item = boto("dynamodb").get_item(TableName=table, Key=key)["Item"]
+    assert from_dynamodb_json(item) == record
+
+    out = out_json(run_pw(["api", "dynamodb", "GetItem",
+                           json.dumps({"TableName": table, "Key": key})]))
+    assert from_dynamodb_json(out["Item"]) == record
+
+
+def test_dynamodb_default_body_is_empty_object(run_pw, boto):
+    table = unique("listed")
+    create_table(run_pw, table)
+    assert table in out_json(run_pw(["api", "dynamodb", "ListTables"]))["TableNames"]
+
+
+def test_dynamodb_method_form(run_pw):
+    """The general form: the caller sets the target and content type."""
+    out = out_json(run_pw(["api", "dynamodb", "POST", "/",
+                           "-H", "X-Amz-Target: DynamoDB_20120810.ListTables",
+                           "-H", "Content-Type: application/x-amz-json-1.0",
+                           "-d", '{"Limit": 5}']))
+    assert "TableNames" in out
+
+
+def test_dynamodb_body_from_stdin(run_pw, boto):
+    table = unique("stdin")
+    create_table(run_pw, table)
+    body = json.dumps({"TableName": table,
+                       "Item": {"userID": {"S": "u-1"}, "campaignID": {"S": "c-1"},
+                                "note": {"S": "déjà vu ✓"}}})
+    ok(run_pw(["api", "dynamodb", "PutItem", "-d", "@-"], input=body))
+    item = boto("dynamodb").get_item(
+        TableName=table, Key={"userID": {"S": "u-1"}, "campaignID": {"S": "c-1"}})["Item"]
+    assert item["note"] == {"S": "déjà vu ✓"}
+
+
+def test_dynamodbstreams_list_and_describe(run_pw, boto):
+    table = unique("streamed")
+    arn = create_table(run_pw, table)["TableDescription"]["LatestStreamArn"]
+    boto("dynamodb").put_item(TableName=table,
+                              Item={"userID": {"S": "u"}, "campaignID": {"S": "c"}})
+
+    streams = out_json(run_pw(["api", "dynamodbstreams", "ListStreams",
+                               json.dumps({"TableName": table})]))["Streams"]
+    assert [s["StreamArn"] for s in streams] == [arn]
+
+    desc = out_json(run_pw(["api", "dynamodbstreams", "DescribeStream",
+                            json.dumps({"StreamArn": arn})]))["StreamDescription"]
+    want = boto("dynamodbstreams").describe_stream(StreamArn=arn)["StreamDescription"]
+    assert desc["StreamStatus"] == want["StreamStatus"] == "ENABLED"
+    assert [s["ShardId"] for s in desc["Shards"]] == [s["ShardId"] for s in want["Shards"]]
+
+    it = out_json(run_pw(["api", "dynamodbstreams", "GetShardIterator", json.dumps({
+        "StreamArn": arn, "ShardId": desc["Shards"][0]["ShardId"],
+        "ShardIteratorType": "TRIM_HORIZON"})]))["ShardIterator"]
+    records = out_json(run_pw(["api", "dynamodbstreams", "GetRecords",
+                               json.dumps({"ShardIterator": it})]))["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT"]
+
+
+# --- S3 ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def bucket(run_pw, boto, tmp_path):
+    name = unique("pw-curated")
+    cfg = tmp_path / "location.xml"
+    cfg.write_text(LOCATION)
+    ok(run_pw(["api", "s3", "PUT", f"/{name}", "-d", f"@{cfg}"]))
+    assert boto("s3").get_bucket_location(Bucket=name)["LocationConstraint"] == REGION
+    return name
+
+
+# Keys moto verifies correctly under signature checking.
+ODD_KEYS = ["dt=2024-01-01/a b.json", "tilde~key.json", "eq=a=b.json", "pct%41%.json",
+            "deep/er/path/x.json", "sp  two", "star*'!()", "semi;at@dollar$amp&"]
+# Keys DESIGN §8 says moto mis-verifies with checking on; see test_s3_keys_moto_may_misverify.
+MOTO_GAP_KEYS = ["a+b.json", "c,d.json", "e:f.json", "ü/naïve ✓.json"]
+
+
+@pytest.mark.parametrize("key", ODD_KEYS)
+def test_s3_put_get_odd_key(run_pw, boto, bucket, tmp_path, key):
+    body = f"body of {key}\n".encode()
+    f = tmp_path / "body"
+    f.write_bytes(body)
+    ok(run_pw(["api", "s3", "PUT", f"/{bucket}/{key}", "-d", f"@{f}"]))
+    assert boto("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    r = ok(run_pw(["api", "s3", "GET", f"/{bucket}/{key}"], binary_out=True))
+    assert r.out == body
+
+
+def test_s3_list_objects_v2(run_pw, boto, bucket):
+    for k in ODD_KEYS:
+        boto("s3").put_object(Bucket=bucket, Key=k, Body=b"x")
+    root = out_xml(run_pw(["api", "s3", "GET", f"/{bucket}",
+                           "--query", "list-type=2", "--query", "prefix=dt=2024-01-01/"]))
+    assert xml_texts(root, "Key") == ["dt=2024-01-01/a b.json"]
+    root = out_xml(run_pw(["api", "s3", "GET", f"/{bucket}", "--query", "list-type=2"]))
+    assert sorted(xml_texts(root, "Key")) == sorted(ODD_KEYS)
+    assert xml_text(root, "KeyCount") == str(len(ODD_KEYS))
+
+
+def test_s3_body_from_stdin_binary(run_pw, boto, bucket):
+    body = bytes(range(256)) * 64
+    ok(run_pw(["api", "s3", "PUT", f"/{bucket}/bin/all-bytes", "-d", "@-"], input=body))
+    assert boto("s3").get_object(Bucket=bucket, Key="bin/all-bytes")["Body"].read() == body
+    assert ok(run_pw(["api", "s3", "GET", f"/{bucket}/bin/all-bytes"], binary_out=True)).out == body
+
+
+def test_s3_empty_body(run_pw, boto, bucket):
+    ok(run_pw(["api", "s3", "PUT", f"/{bucket}/empty", "-d", ""]))
+    assert boto("s3").get_object(Bucket=bucket, Key="empty")["ContentLength"] == 0
+
+
+def test_s3_head_and_headers(run_pw, boto, bucket):
+    boto("s3").put_object(Bucket=bucket, Key="h.json", Body=b'{"a":1}',
+                          ContentType="application/json")
+    r = ok(run_pw(["-v", "api", "s3", "HEAD", f"/{bucket}/h.json"]))
+    assert r.out == ""
+    assert "200" in r.err
+    assert "content-length: 7" in r.err.lower()
+
+
+def test_s3_put_with_header(run_pw, boto, bucket):
+    ok(run_pw(["api", "s3", "PUT", f"/{bucket}/typed.csv", "-H", "Content-Type: text/csv",
+               "-H", "x-amz-meta-origin: pipewright", "-d", "a,b\n1,2\n"]))
+    head = boto("s3").head_object(Bucket=bucket, Key="typed.csv")
+    assert head["ContentType"] == "text/csv"
+    assert head["Metadata"] == {"origin": "pipewright"}
+
+
+def test_s3_missing_key_is_one_error(run_pw, bucket):
+    r = run_pw(["api", "s3", "GET", f"/{bucket}/no/such key"])
+    assert r.rc == 1
+    one_error_line(r, "NoSuchKey", "HTTP 404")
+
+
+@pytest.mark.parametrize("key", MOTO_GAP_KEYS)
+def test_s3_keys_moto_may_misverify(run_pw, boto, moto, bucket, tmp_path, key):
+    """DESIGN §8: moto mis-verifies some keys under signature checking. The signature for these
+    keys is proven against botocore in the unit tests; here we prove two things honestly:
+    (1) with checking on, pipewright is treated exactly as botocore is (both accepted, or both
+    refused with SignatureDoesNotMatch — then it is moto's gap, not ours);
+    (2) with checking relaxed, the object lands under exactly this key and reads back."""
+    body = f"body of {key}".encode()
+    f = tmp_path / "body"
+    f.write_bytes(body)
+    from botocore.exceptions import ClientError
+    try:
+        boto("s3").put_object(Bucket=bucket, Key=key + ".boto", Body=body)
+        boto_ok = True
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "SignatureDoesNotMatch"
+        boto_ok = False
+    r = run_pw(["api", "s3", "PUT", f"/{bucket}/{key}", "-d", f"@{f}"])
+    if boto_ok:
+        ok(r)
+    else:
+        assert r.rc == 4, r.err
+        one_error_line(r, "SignatureDoesNotMatch")
+        moto.relax_auth()
+        try:
+            ok(run_pw(["api", "s3", "PUT", f"/{bucket}/{key}", "-d", f"@{f}"]))
+        finally:
+            moto.enforce_auth()
+    assert boto("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    moto.relax_auth()
+    try:
+        r = ok(run_pw(["api", "s3", "GET", f"/{bucket}/{key}"], binary_out=True))
+    finally:
+        moto.enforce_auth()
+    assert r.out == body
+
+
+# --- Glue, EventBridge ------------------------------------------------------------------------
+
+def test_glue_create_and_get_databases(run_pw, boto):
+    db = unique("whitecube_dev").replace("-", "_")
+    ok(run_pw(["api", "glue", "CreateDatabase",
+               json.dumps({"DatabaseInput": {"Name": db, "Description": "lake"}})]))
+    assert boto("glue").get_database(Name=db)["Database"]["Description"] == "lake"
+    dbs = out_json(run_pw(["api", "glue", "GetDatabases"]))["DatabaseList"]
+    assert db in [d["Name"] for d in dbs]
+
+
+def test_events_put_and_list_rules(run_pw, boto):
+    rule = unique("pw-hourly")
+    out = out_json(run_pw(["api", "events", "PutRule", json.dumps(
+        {"Name": rule, "ScheduleExpression": "rate(1 hour)", "State": "ENABLED"})]))
+    assert out["RuleArn"].endswith(f"rule/{rule}")
+    assert boto("events").describe_rule(Name=rule)["ScheduleExpression"] == "rate(1 hour)"
+    rules = out_json(run_pw(["api", "events", "ListRules",
+                             json.dumps({"NamePrefix": rule})]))["Rules"]
+    assert [r["Name"] for r in rules] == [rule]
+
+
+# --- SNS, IAM, STS (Query protocol, XML answers) ----------------------------------------------
+
+def test_sns_create_publish_list(run_pw, boto, moto):
+    name = unique("pw-events")
+    root = out_xml(run_pw(["api", "sns", "CreateTopic", f"Name={name}"]))
+    arn = xml_text(root, "TopicArn")
+    assert arn == f"arn:aws:sns:{REGION}:{moto.account_id}:{name}"
+
+    message = "run finished: 2 rows, 1 partition & 0 quarantined = ok; 100% ✓"
+    root = out_xml(run_pw(["api", "sns", "Publish", f"TopicArn={arn}", f"Message={message}",
+                           "Subject=pipewright run"]))
+    assert xml_text(root, "MessageId")
+    sent = [n for t in moto.data()["sns"]["Topic"] if t["arn"] == arn
+            for n in t["sent_notifications"]]
+    assert len(sent) == 1 and message in json.dumps(sent[0], ensure_ascii=False)
+
+    root = out_xml(run_pw(["api", "sns", "ListTopics"]))
+    assert arn in xml_texts(root, "TopicArn")
+    assert arn in [t["TopicArn"] for t in boto("sns").list_topics()["Topics"]]
+
+
+def test_iam_create_and_get_role(run_pw, boto):
+    role = unique("pw-crawler")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"},
+         "Action": "sts:AssumeRole"}]})
+    root = out_xml(run_pw(["api", "iam", "CreateRole", f"RoleName={role}", "Path=/pipewright/",
+                           f"AssumeRolePolicyDocument={trust}"]))
+    assert xml_text(root, "RoleName") == role
+    got = boto("iam").get_role(RoleName=role)["Role"]
+    assert got["Path"] == "/pipewright/"
+    assert got["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == \
+        {"Service": "glue.amazonaws.com"}
+    root = out_xml(run_pw(["api", "iam", "GetRole", f"RoleName={role}"]))
+    assert xml_text(root, "Arn") == got["Arn"]
+
+
+def test_sts_get_caller_identity(run_pw, moto):
+    root = out_xml(run_pw(["api", "sts", "GetCallerIdentity"]))
+    assert xml_text(root, "Account") == moto.account_id
+    assert xml_text(root, "Arn") == moto.user_arn
+
+
+def test_sts_query_in_url(run_pw, moto):
+    """Query parameters in the URL: exercises the canonical query string."""
+    root = out_xml(run_pw(["api", "sts", "GET", "/", "--query", "Action=GetCallerIdentity",
+                           "--query", "Version=2011-06-15"]))
+    assert xml_text(root, "Account") == moto.account_id
+
+
+def test_session_token_is_signed(run_pw, pw_env, boto, moto):
+    role = unique("pw-assumed")
+    boto("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": moto.user_arn}}]}))
+    boto("iam").put_role_policy(RoleName=role, PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    c = boto("sts").assume_role(RoleArn=f"arn:aws:iam::{moto.account_id}:role/{role}",
+                                RoleSessionName="e2e")["Credentials"]
+    env = dict(pw_env, AWS_ACCESS_KEY_ID=c["AccessKeyId"],
+               AWS_SECRET_ACCESS_KEY=c["SecretAccessKey"], AWS_SESSION_TOKEN=c["SessionToken"])
+    root = out_xml(run_pw(["api", "sts", "GetCallerIdentity"], env=env))
+    assert xml_text(root, "Arn") == f"arn:aws:sts::{moto.account_id}:assumed-role/{role}/e2e"
+    out_json(run_pw(["api", "dynamodb", "ListTables"], env=env))
+    out_xml(run_pw(["api", "s3", "GET", "/"], env=env))
+    # The token is checked, not just carried: a wrong one is refused.
+    r = run_pw(["api", "sts", "GetCallerIdentity"],
+               env=dict(env, AWS_SESSION_TOKEN=c["SessionToken"][:-4] + "AAAA"))
+    assert r.rc == 4, r.err
+    one_error_line(r)
+
+
+# --- Scheduler (REST-JSON) --------------------------------------------------------------------
+
+def schedule_body(moto):
+    return json.dumps({
+        "ScheduleExpression": "rate(1 hour)", "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": f"arn:aws:glue:{REGION}:{moto.account_id}:job/flatten_join",
+                   "RoleArn": f"arn:aws:iam::{moto.account_id}:role/pw-scheduler"}})
+
+
+def test_scheduler_create_schedule(run_pw, boto, moto):
+    name = unique("hourly")
+    out = out_json(run_pw(["api", "scheduler", "POST", f"/schedules/{name}",
+                           "-d", schedule_body(moto)]))
+    assert out["ScheduleArn"].endswith(f"schedule/default/{name}")
+    # boto3's GetSchedule is itself refused by moto under checking (the GET gap below): relax.
+    moto.relax_auth()
+    try:
+        got = boto("scheduler").get_schedule(Name=name)
+    finally:
+        moto.enforce_auth()
+    assert got["ScheduleExpression"] == "rate(1 hour)"
+
+
+def test_scheduler_list_schedules(run_pw, boto, moto):
+    """DESIGN §8: moto mis-verifies Scheduler GET/DELETE under signature checking. Honestly:
+    with checking on, pipewright is refused exactly as botocore is; relaxed, it lists."""
+    name = unique("listed")
+    ok(run_pw(["api", "scheduler", "POST", f"/schedules/{name}", "-d", schedule_body(moto)]))
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as e:
+        boto("scheduler").list_schedules()
+    assert "SignatureDoesNotMatch" in str(e.value.response)
+    r = run_pw(["api", "scheduler", "GET", "/schedules"])
+    assert r.rc == 4, r.err
+    one_error_line(r, "SignatureDoesNotMatch", "HTTP 403")
+
+    moto.relax_auth()
+    try:
+        out = out_json(run_pw(["api", "scheduler", "GET", "/schedules",
+                               "--query", f"NamePrefix={name}"]))
+    finally:
+        moto.enforce_auth()
+    assert [s["Name"] for s in out["Schedules"]] == [name]
+
+
+# --- the generic form and the verbosity levels ------------------------------------------------
+
+def test_verbose_shows_status_and_headers(run_pw):
+    r = ok(run_pw(["-v", "api", "sts", "GetCallerIdentity"]))
+    assert "200" in r.err
+    assert "x-amzn-requestid" in r.err.lower()
+    assert r.out.lstrip().startswith("<")
+
+
+def test_pretty_json(run_pw):
+    r = ok(run_pw(["api", "dynamodb", "ListTables", '{"Limit": 1}']))
+    assert "\n" in r.out.strip(), "JSON answers are pretty-printed"
+    json.loads(r.out)
+
+
+def test_xml_output_parses(run_pw):
+    ET.fromstring(ok(run_pw(["api", "sns", "ListTopics"])).out)
