@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+
+#include "provision/aws/error.h"
 
 void buf_init(struct buf *b, size_t max)
 {
@@ -95,4 +98,25 @@ char *buf_detach(struct buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     return s;
+}
+
+int buf_read_file(struct buf *b, const char *path, struct pw_error *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return pw_fail(err, PW_EXIT_FAILED, "cannot open '%s': %s", path, strerror(errno));
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(b, chunk, n) < 0) {
+            rc = pw_fail(err, PW_EXIT_FAILED, "'%s' is larger than %zu bytes", path, b->max);
+            break;
+        }
+    if (rc == 0 && ferror(f))
+        rc = pw_fail(err, PW_EXIT_FAILED, "cannot read '%s': %s", path, strerror(errno));
+    if (!is_stdin)
+        fclose(f);
+    return rc;
 }

@@ -27,4 +27,8 @@ int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 const char *buf_cstr(const struct buf *b);  /* never NULL: "" for an empty buffer */
 char *buf_detach(struct buf *b);            /* hands the NUL-terminated string to the caller */
 
+struct pw_error;
+/* Appends a whole file ("-" is standard input); fails naming the file, or when over b->max. */
+int buf_read_file(struct buf *b, const char *path, struct pw_error *err);
+
 #endif

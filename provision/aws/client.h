@@ -53,6 +53,7 @@ struct aws_request {
 
 struct aws_response {
     long status;
+    long elapsed_ms;             /* of the last attempt */
     struct kvlist headers;
     struct buf body;
 };
@@ -72,6 +73,14 @@ int aws_send(struct aws_client *c, const struct aws_request *rq, struct aws_resp
  * results[i] and errs[i] as aws_send's. Returns the number that failed. */
 size_t aws_send_all(struct aws_client *c, const struct aws_request *rq, struct aws_response *rs,
                     int *results, struct pw_error *errs, size_t n);
+
+/* The fixed parts of a protocol's request, shared by the calls below and by `pipewright api`:
+ * JSON: POST /, X-Amz-Target: <prefix>.<operation>, Content-Type: application/x-amz-json-1.x.
+ * Query: POST /, a form body (Action, Version, then params) built into form, which must
+ * outlive the request. */
+int aws_request_json(struct aws_request *r, const char *operation, struct pw_error *err);
+int aws_request_query(struct aws_request *r, const char *action, const struct kvlist *params,
+                      struct buf *form, struct pw_error *err);
 
 /* JSON protocol (DynamoDB, Streams, Glue, EventBridge): POST / with X-Amz-Target.
  * input NULL means {}. On success *output is the parsed answer, owned by the caller. */

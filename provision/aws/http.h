@@ -19,7 +19,8 @@ struct http_options {
     long timeout_ms;           /* whole request; 0: 60 s */
     size_t max_body;           /* 0: BUF_MAX_DEFAULT */
     int max_parallel;          /* http_send_all concurrency; 0: 16 */
-    int verbosity;             /* 1: status line; 2: + headers; 3: + bodies (secrets redacted) */
+    int verbosity;             /* 1: request and status lines, response headers; 2: + request
+                                  headers; 3: + bodies (secrets redacted) */
     FILE *trace;               /* NULL: no trace */
 };
 
@@ -34,6 +35,7 @@ struct http_request {
 
 struct http_response {
     long status;                     /* 0 when no response arrived */
+    long elapsed_ms;                 /* from the start of the transfer to its end */
     struct kvlist headers;           /* names as received */
     struct buf body;
 };

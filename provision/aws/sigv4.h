@@ -54,6 +54,12 @@ void sigv4_output_release(struct sigv4_output *out);
 
 int sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out, struct pw_error *err);
 
+/* The SigV4 signing key, HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date8), region), service),
+ * "aws4_request"), into key[32]; date8 is "YYYYMMDD". Intermediate keys are wiped; the caller
+ * wipes key (OPENSSL_cleanse) when done. -1 when libcrypto fails. Exposed for tests. */
+int sigv4_signing_key(const char *secret, const char *date8, const char *region,
+                      const char *service, unsigned char key[32]);
+
 /* Lower-case hex SHA-256 of data into hex[65]. */
 void sigv4_sha256_hex(const void *data, size_t len, char hex[65]);
 
