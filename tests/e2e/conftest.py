@@ -29,6 +29,13 @@ def pytest_configure(config):
         "markers", "clean_moto: reset moto (and re-provision its IAM user) before the test")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    # "No tests ran" (exit 5) is a broken suite, never a pass: say so and fail plainly (exit 1).
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        sys.stderr.write("e2e: no tests ran: the suite is broken or the selection is empty\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def pipewright() -> str:
     p = pipewright_path()
