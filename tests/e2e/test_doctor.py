@@ -4,10 +4,10 @@ of the nine services answers."""
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from faultserver import ERR_500_HTML, FaultServer
 from motoserver import free_port, wrong_secret
-from util import ok
 
 SERVICES = {"dynamodb", "dynamodbstreams", "s3", "glue", "sns", "iam", "sts", "events",
             "scheduler"}
@@ -39,13 +39,45 @@ def test_doctor_json_against_moto(run_pw, pw_env, moto):
         assert s["endpoint_source"] == "AWS_ENDPOINT_URL", s
         assert set(s) >= {"name", "endpoint", "endpoint_source", "ok", "status", "ms", "error"}
     failing = {s["name"]: s["error"] for s in d["services"] if not s["ok"]}
-    assert failing == {}, failing
-    assert r.rc == 0, r.err
+    # Every Scheduler read is a body-less GET, which moto cannot verify (sigcheck.py): botocore's
+    # own ListScheduleGroups is refused too. That one failure is moto's, and doctor says so with
+    # exit 1; everything else must answer.
+    scheduler_gap = moto_refuses_scheduler_reads(moto)
+    if scheduler_gap:
+        assert set(failing) <= {"scheduler"}, failing
+        if failing:
+            assert "SignatureDoesNotMatch" in failing["scheduler"]
+            assert r.rc == 1, r.err
+    else:
+        assert failing == {}, failing
+        assert r.rc == 0, r.err
     assert moto.creds.secret not in r.out + r.err
 
 
+def moto_refuses_scheduler_reads(moto) -> bool:
+    try:
+        moto.client("scheduler").list_schedule_groups()
+        return False
+    except ClientError as e:
+        assert "SignatureDoesNotMatch" in str(e.response)
+        return True
+
+
+def test_doctor_all_answer_exits_0(run_pw, pw_env, moto):
+    """With checking relaxed (so moto's Scheduler gap is out of the way) every service answers
+    and doctor exits 0."""
+    moto.relax_auth()
+    try:
+        r, d = doctor_json(run_pw, pw_env)
+    finally:
+        moto.enforce_auth()
+    assert [s["name"] for s in d["services"] if not s["ok"]] == []
+    assert r.rc == 0, r.err
+
+
 def test_doctor_text(run_pw, pw_env, moto):
-    r = ok(run_pw(["doctor"]))
+    r = run_pw(["doctor"])
+    assert r.rc in (0, 1), r.err
     assert "eu-west-1" in r.out and moto.account_id in r.out
     for name in SERVICES:
         assert name in r.out
@@ -75,7 +107,7 @@ def test_doctor_one_service_down_exits_1(run_pw, pw_env):
     by = {s["name"]: s for s in d["services"]}
     assert by["glue"]["ok"] is False and by["glue"]["error"]
     assert by["glue"]["endpoint_source"] == "AWS_ENDPOINT_URL_GLUE"
-    assert all(s["ok"] for n, s in by.items() if n != "glue"), by
+    assert all(s["ok"] for n, s in by.items() if n not in ("glue", "scheduler")), by
 
 
 def test_doctor_service_500(run_pw, pw_env):
