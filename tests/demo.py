@@ -42,16 +42,19 @@ class Demo:
         self.failures = 0
 
     def file(self, name: str, content) -> str:
+        """Writes a request body to a file; returns `@path`, the -d argument that sends it."""
         p = self.workdir / name
         if isinstance(content, (dict, list)):
             content = json.dumps(content, indent=2, default=str)
         p.write_text(content)
-        return str(p)
+        return f"@{p}"
 
-    def pw(self, *args: str, expect: int = 0, max_lines: int = 30) -> str:
-        shown = " ".join(shlex.quote(a) for a in args)
-        print(f"$ pipewright {shown}", flush=True)
-        p = subprocess.run([str(self.binary), *args], env=self.env, capture_output=True,
+    def pw(self, *args: str, expect=(0,), max_lines: int = 30, env: dict | None = None) -> str:
+        shown = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
+        shown += "pipewright " + " ".join(shlex.quote(a) for a in args)
+        print(f"$ {shown}", flush=True)
+        p = subprocess.run([str(self.binary), *args], env=dict(self.env, **(env or {})),
+                           capture_output=True,
                            text=True, timeout=120)
         lines = p.stdout.rstrip("\n").split("\n") if p.stdout.strip() else []
         for line in lines[:max_lines]:
@@ -60,10 +63,16 @@ class Demo:
             print(f"  {DIM}... {len(lines) - max_lines} more lines{RESET}")
         for line in p.stderr.rstrip("\n").split("\n") if p.stderr.strip() else []:
             print(f"  {DIM}{line}{RESET}")
-        if p.returncode != expect:
-            print(f"  {RED}exit {p.returncode}, expected {expect}{RESET}")
+        self.rc = p.returncode
+        if p.returncode not in expect:
+            print(f"  {RED}exit {p.returncode}, expected {' or '.join(map(str, expect))}{RESET}")
             self.failures += 1
         return p.stdout
+
+
+    def quiet(self, *args: str) -> str:
+        return subprocess.run([str(self.binary), *args], env=self.env, capture_output=True,
+                              text=True, timeout=120).stdout
 
 
 def table_spec(name: str, hash_key: str, range_key: str | None = None) -> dict:
@@ -98,7 +107,19 @@ def main() -> int:
         demo = Demo(binary, env, tmp)
 
         say("where am I, who am I, and does every service answer?")
-        demo.pw("doctor")
+        # moto cannot verify body-less non-S3 requests, botocore's included, so it refuses every
+        # Scheduler read under signature checking (DESIGN §8, tests/e2e/sigcheck.py). doctor then
+        # reports scheduler as rejected and exits 1; every other service must answer.
+        demo.pw("doctor", expect=(0, 1))
+        if demo.rc == 1:
+            d = json.loads(demo.quiet("doctor", "--output", "json"))
+            bad = {s["name"] for s in d["services"] if not s["ok"]}
+            if bad <= {"scheduler"}:
+                print(f"  {DIM}(scheduler: moto's known gap with signed GETs, not pipewright's; "
+                      f"against AWS it answers){RESET}")
+            else:
+                print(f"  {RED}services not answering: {', '.join(sorted(bad))}{RESET}")
+                demo.failures += 1
 
         say("the two source tables of the whitecube scenario, with streams")
         user_campaign, campaign_info = f"user_Campaign-{ENV}", f"campaignInfo-{ENV}"
@@ -135,7 +156,7 @@ def main() -> int:
         demo.pw("api", "s3", "PUT", f"/{key}", "-d", demo.file("part.jsonl", rows))
         demo.pw("api", "s3", "GET", f"/{bucket}", "--query", "list-type=2",
                 "--query", "prefix=user_campaign_tasks/")
-        demo.pw("api", "s3", "GET", f"/{key}", max_lines=3)
+        demo.pw("api", "s3", "GET", f"/{key}", "--raw", max_lines=3)
 
         say("the catalog database, the run topic, and who signed all this")
         demo.pw("api", "glue", "CreateDatabase",
@@ -144,8 +165,8 @@ def main() -> int:
         demo.pw("api", "sts", "GetCallerIdentity")
 
         say("a request signed with a wrong secret is refused (exit 4)")
-        demo.env = dict(env, AWS_SECRET_ACCESS_KEY="not-the-secret")
-        demo.pw("api", "dynamodb", "ListTables", expect=4)
+        demo.pw("api", "dynamodb", "ListTables", expect=(4,),
+                env={"AWS_SECRET_ACCESS_KEY": "not-the-secret"})
 
         say("stopping moto")
     if demo.failures:
