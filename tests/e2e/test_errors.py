@@ -8,8 +8,10 @@ import time
 
 import pytest
 
+import os
+
 from faultserver import (ERR_500_HTML, ERR_503_HTML, OK_LIST_TABLES, RESET, SLOWDOWN_S3,
-                         THROTTLE_DDB, VALIDATION_DDB, FaultServer, proxy_to, respond)
+                         THROTTLE_DDB, VALIDATION_DDB, FaultServer, hang, proxy_to, respond)
 from motoserver import free_port, wrong_secret
 from util import ok, one_error_line, out_json
 
@@ -94,6 +96,30 @@ def test_connection_reset_storm_gives_up(run_pw, offline_env):
     assert r.rc == 1, r.err
     one_error_line(r)
     assert fs.count == 2
+
+
+def test_hang_times_out(run_pw, offline_env, pipewright):
+    """An endpoint that accepts the request and never answers: one clear line, exit 1, no hang.
+    With the AWS CLI's --cli-read-timeout the test takes seconds; without such an option only the
+    60 s default applies, so it runs when PW_SLOW_TESTS=1 (as .ci/run sets)."""
+    help_text = run_pw(["-h"], env=offline_env).out
+    if "--cli-read-timeout" in help_text:
+        opts, limit = ["--cli-read-timeout", "2"], 2
+    elif os.environ.get("PW_SLOW_TESTS") == "1":
+        opts, limit = [], 60
+    else:
+        pytest.skip("no --cli-read-timeout option: the 60 s default timeout runs with "
+                    "PW_SLOW_TESTS=1 (.ci/run)")
+    with FaultServer([hang(limit + 30)]) as fs:
+        t0 = time.monotonic()
+        r = run_pw([*opts, "api", "dynamodb", "ListTables"], timeout=limit + 60,
+                   env=dict(offline_env, AWS_ENDPOINT_URL=fs.url, AWS_MAX_ATTEMPTS="1"))
+        elapsed = time.monotonic() - t0
+    assert r.rc == 1, r.err
+    line = one_error_line(r)
+    assert re.search(r"time[sd]? ?out", line, re.I), line
+    assert limit - 1 <= elapsed < limit + 15, f"took {elapsed:.1f} s"
+    assert fs.count == 1
 
 
 # --- server faults ----------------------------------------------------------------------------
