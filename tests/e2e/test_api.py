@@ -33,6 +33,25 @@ def moto_gap(moto, pw_env):
                            pw_env.get("AWS_SESSION_TOKEN"))
 
 
+def moto_refuses_bodyless_requests(moto) -> bool:
+    """True when moto refuses botocore's own signed body-less request (its known gap)."""
+    try:
+        moto.client("scheduler").list_schedule_groups()
+        return False
+    except ClientError as e:
+        assert "SignatureDoesNotMatch" in str(e.response), e.response
+        return True
+
+
+def assert_refused_like_botocore(moto, r):
+    """Under the gap, pipewright is refused as botocore is; without it, it must succeed."""
+    if moto_refuses_bodyless_requests(moto):
+        assert r.rc == 4, r.err
+        one_error_line(r, "SignatureDoesNotMatch", "HTTP 403")
+    else:
+        ok(r)
+
+
 # --- DynamoDB and DynamoDB Streams ------------------------------------------------------------
 
 def create_table(run_pw, name):
@@ -303,9 +322,7 @@ def test_sts_query_in_url(run_pw, pw_env, moto):
     with checking relaxed it answers, and botocore computes the same signature."""
     args = ["api", "sts", "GET", "/", "--query", "Version=2011-06-15",
             "--query", "Action=GetCallerIdentity", "--query", "Empty="]
-    r = run_pw(args)
-    assert r.rc == 4, r.err
-    one_error_line(r, "SignatureDoesNotMatch")
+    assert_refused_like_botocore(moto, run_pw(args))
     with moto_gap(moto, pw_env) as env:
         root = out_xml(run_pw(args, env=env))
     assert xml_text(root, "Account") == moto.account_id
@@ -363,12 +380,7 @@ def test_scheduler_list_get_delete(run_pw, pw_env, boto, moto):
     the calls work, and botocore computes the same signature for every request."""
     name = unique("listed")
     ok(run_pw(["api", "scheduler", "POST", f"/schedules/{name}", "-d", schedule_body(moto)]))
-    with pytest.raises(ClientError) as e:
-        boto("scheduler").list_schedules()
-    assert "SignatureDoesNotMatch" in str(e.value.response)
-    r = run_pw(["api", "scheduler", "GET", "/schedules"])
-    assert r.rc == 4, r.err
-    one_error_line(r, "SignatureDoesNotMatch", "HTTP 403")
+    assert_refused_like_botocore(moto, run_pw(["api", "scheduler", "GET", "/schedules"]))
 
     with moto_gap(moto, pw_env) as env:
         out = out_json(run_pw(["api", "scheduler", "GET", "/schedules",
