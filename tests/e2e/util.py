@@ -18,7 +18,17 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 
 # Sanitizer settings are the only part of the caller's environment the binary sees.
-PASSTHROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LD_LIBRARY_PATH")
+PASSTHROUGH = ("LD_LIBRARY_PATH",)
+# The sanitizers' default exit code is 1, pipewright's "failed": a test expecting exit 1 would
+# pass on a crash. Give them codes of their own (the caller's options still come last and win),
+# and run() fails any run whose stderr carries a sanitizer report, whatever its exit code.
+SANITIZER_OPTIONS = {
+    "ASAN_OPTIONS": "exitcode=86:detect_leaks=1:abort_on_error=0",
+    "UBSAN_OPTIONS": "exitcode=87:print_stacktrace=1:halt_on_error=1",
+    "LSAN_OPTIONS": "exitcode=88",
+}
+SANITIZER_REPORT = re.compile(
+    r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: UndefinedBehaviorSanitizer")
 
 ERROR_LINE = re.compile(r"^pipewright: error: \S")
 
@@ -49,6 +59,8 @@ def base_env(home: Path) -> dict:
     for k in PASSTHROUGH:
         if k in os.environ:
             env[k] = os.environ[k]
+    for k, v in SANITIZER_OPTIONS.items():
+        env[k] = f"{v}:{os.environ[k]}" if os.environ.get(k) else v
     return env
 
 
@@ -64,8 +76,12 @@ def run(binary: str, args, env: dict, input=None, timeout: float = 60,
         pytest.fail(f"pipewright hung: {' '.join(cmd)} did not finish in {timeout} s\n"
                     f"stderr: {(e.stderr or b'').decode('utf-8', 'replace')[-2000:]}",
                     pytrace=False)
+    err = p.stderr.decode("utf-8", "replace")
+    if SANITIZER_REPORT.search(err) or p.returncode < 0:
+        pytest.fail(f"pipewright crashed (exit {p.returncode}): {' '.join(cmd)}\n{err[-6000:]}",
+                    pytrace=False)
     out = p.stdout if binary_out else p.stdout.decode("utf-8", "replace")
-    return PwResult(p.returncode, out, p.stderr.decode("utf-8", "replace"))
+    return PwResult(p.returncode, out, err)
 
 
 def one_error_line(r: PwResult, *needles: str) -> str:
