@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd/cli.h"
 #include "provision/aws/client.h"
@@ -59,8 +60,10 @@ static int is_http_method(const char *s)
 static int add_pair(struct kvlist *l, const char *arg, char sep, const char *what)
 {
     const char *p = strchr(arg, sep);
-    if (!p || p == arg)
-        return cli_usage_error("api", "%s takes %s, not '%s'", what, sep == ':' ? "'Name: value'" : "k=v", arg);
+    if (!p || p == arg) {
+        cli_usage_error("api", "%s takes %s, not '%s'", what, sep == ':' ? "'Name: value'" : "k=v", arg);
+        return -1;
+    }
     const char *v = p + 1;
     while (sep == ':' && (*v == ' ' || *v == '\t'))
         v++;
@@ -68,80 +71,98 @@ static int add_pair(struct kvlist *l, const char *arg, char sep, const char *wha
     return 0;
 }
 
+/* The value of option argv[*i], or NULL (after a usage message) when it is the last word. */
+static const char *option_arg(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        cli_usage_error("api", "option '%s' needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int is_json_document(const char *s)
+{
+    s += strspn(s, " \t\r\n");
+    return *s == '{' || *s == '[';
+}
+
+/* 0 to go on, 1 after -h, -1 after a usage error (already printed). */
 static int parse_args(struct cli *cli, int argc, char **argv, struct api_args *a)
 {
     const char *pos[64];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
+        const char *s = argv[i], *v;
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
             fputs(usage, stdout);
             return 1;
         }
-        if ((strcmp(s, "-H") == 0 || strcmp(s, "--header") == 0) && i + 1 < argc) {
-            if (add_pair(&a->headers, argv[++i], ':', "-H"))
+        if (strcmp(s, "-H") == 0 || strcmp(s, "--header") == 0) {
+            if (!(v = option_arg(argc, argv, &i)) || add_pair(&a->headers, v, ':', "-H") < 0)
                 return -1;
-        } else if (strcmp(s, "--query") == 0 && i + 1 < argc) {
-            if (add_pair(&a->query, argv[++i], '=', "--query"))
+        } else if (strcmp(s, "--query") == 0) {
+            if (!(v = option_arg(argc, argv, &i)) || add_pair(&a->query, v, '=', "--query") < 0)
                 return -1;
-        } else if ((strcmp(s, "-d") == 0 || strcmp(s, "--data") == 0) && i + 1 < argc) {
-            a->data = argv[++i];
+        } else if (strcmp(s, "-d") == 0 || strcmp(s, "--data") == 0) {
+            if (!(a->data = option_arg(argc, argv, &i)))
+                return -1;
         } else if (strcmp(s, "--raw") == 0) {
             a->raw = 1;
         } else if (s[0] == '-' && s[1] != '\0') {
             int r = cli_global_option(cli, argc, argv, &i);
-            if (r < 0)
-                return -1;
             if (r == 0)
-                return cli_usage_error("api", "unknown option '%s'", s);
+                cli_usage_error("api", "unknown option '%s'", s);
+            if (r <= 0)
+                return -1;
         } else if (npos < (int)(sizeof pos / sizeof pos[0])) {
             pos[npos++] = s;
         } else {
-            return cli_usage_error("api", "too many arguments");
+            cli_usage_error("api", "too many arguments");
+            return -1;
         }
     }
-    if (npos < 2)
-        return cli_usage_error("api", "give a service and a METHOD and path, or an operation");
+    if (npos < 2) {
+        cli_usage_error("api", "give a service and a METHOD and path, or an operation");
+        return -1;
+    }
     a->service = pos[0];
     a->verb = pos[1];
     if (is_http_method(a->verb)) {
-        if (npos != 3)
-            return cli_usage_error("api", "'%s' takes exactly one path, e.g. /", a->verb);
+        if (npos != 3) {
+            cli_usage_error("api", "'%s' takes exactly one path, e.g. /", a->verb);
+            return -1;
+        }
         a->path = pos[2];
         return 0;
     }
     /* Operation form: Name=value pairs (Query) or one JSON document (JSON protocol). */
     for (int k = 2; k < npos; k++) {
-        if (pos[k][0] != '{' && strchr(pos[k], '=')) {
-            if (add_pair(&a->params, pos[k], '=', "a Query parameter"))
+        if (!is_json_document(pos[k]) && strchr(pos[k], '=')) {
+            if (add_pair(&a->params, pos[k], '=', "a Query parameter") < 0)
                 return -1;
         } else if (!a->data) {
             a->data = pos[k];
         } else {
-            return cli_usage_error("api", "unexpected argument '%s'", pos[k]);
+            cli_usage_error("api", "unexpected argument '%s'", pos[k]);
+            return -1;
         }
     }
     return 0;
 }
 
-/* Prints the body: JSON pretty unless raw, anything else as received. */
+/* Prints the body: JSON pretty-printed unless raw; anything else byte for byte, so a
+ * downloaded object saved with '>' equals the object. */
 static void print_body(const struct aws_response *rs, int raw)
 {
     if (!rs->body.len)
         return;
-    cJSON *j = NULL;
-    const char *b = rs->body.data;
-    size_t i = strspn(b, " \t\r\n");
-    if (!raw && (b[i] == '{' || b[i] == '['))
-        j = cJSON_ParseWithLength(b, rs->body.len);
+    cJSON *j = !raw && is_json_document(rs->body.data) ? cJSON_ParseWithLength(rs->body.data, rs->body.len) : NULL;
     char *pretty = j ? cJSON_Print(j) : NULL;
-    if (pretty) {
+    if (pretty)
         puts(pretty);
-    } else {
-        fwrite(b, 1, rs->body.len, stdout);
-        if (b[rs->body.len - 1] != '\n')
-            putchar('\n');
-    }
+    else
+        fwrite(rs->body.data, 1, rs->body.len, stdout);
     cJSON_free(pretty);
     cJSON_Delete(j);
 }
@@ -157,6 +178,11 @@ static int build_request(struct api_args *a, const struct aws_service *svc,
         buf_appends(body, a->data);
     }
     if (is_http_method(a->verb)) {
+        if (strcmp(a->verb, "HEAD") == 0 && a->data)
+            return pw_fail(err, PW_EXIT_USAGE, "HEAD takes no body");
+        for (size_t i = 0; i < a->headers.len; i++)
+            if (strcasecmp(a->headers.items[i].name, "Host") == 0 || strcasecmp(a->headers.items[i].name, "Date") == 0)
+                return pw_fail(err, PW_EXIT_USAGE, "the %s header is set by pipewright", a->headers.items[i].name);
         snprintf(a->opname, sizeof a->opname, "%s %s", a->verb, a->path);
         aws_request_init(rq, svc, a->opname, a->verb, a->path);
         for (size_t i = 0; i < a->headers.len; i++)
@@ -168,7 +194,12 @@ static int build_request(struct api_args *a, const struct aws_service *svc,
         return 0;
     }
     aws_request_init(rq, svc, a->verb, "POST", "/");
+    if (a->headers.len || a->query.len)
+        return pw_fail(err, PW_EXIT_USAGE, "-H and --query go with the METHOD form, not an operation");
     if (svc->protocol == AWS_PROTO_JSON) {
+        if (a->params.len)
+            return pw_fail(err, PW_EXIT_USAGE, "%s takes one JSON document, not Name=value parameters "
+                           "('%s=...')", svc->name, a->params.items[0].name);
         if (aws_request_json(rq, a->verb, err) < 0)
             return -1;
         if (!body->len)
@@ -206,13 +237,14 @@ int cmd_api(struct cli *cli, int argc, char **argv)
     struct aws_response rs;
     struct buf body;
     struct pw_error err;
-    int rc, have_client = 0, have_rq = 0;
+    int rc, have_client = 0;
     kvlist_init(&a.headers);
     kvlist_init(&a.query);
     kvlist_init(&a.params);
     buf_init(&body, API_BODY_MAX);
     aws_response_init(&rs);
 
+    aws_request_init(&rq, NULL, NULL, NULL, NULL);
     rc = parse_args(cli, argc, argv, &a);
     if (rc != 0) {
         rc = rc > 0 ? PW_EXIT_OK : PW_EXIT_USAGE;
@@ -224,11 +256,9 @@ int cmd_api(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (build_request(&a, svc, &rq, &body, &err) < 0) {
-        have_rq = 1;
         rc = err.exit == PW_EXIT_USAGE ? cli_usage_error("api", "%s", err.message) : cli_report(&err);
         goto out;
     }
-    have_rq = 1;
     if (cli_load_aws(cli, &err) < 0 || aws_client_init(&client, &cli->aws, &err) < 0) {
         rc = cli_report(&err);
         goto out;
@@ -243,8 +273,7 @@ int cmd_api(struct cli *cli, int argc, char **argv)
 out:
     if (have_client)
         aws_client_release(&client);
-    if (have_rq)
-        aws_request_release(&rq);
+    aws_request_release(&rq);
     aws_response_release(&rs);
     buf_release(&body);
     kvlist_release(&a.headers);

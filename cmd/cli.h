@@ -46,6 +46,8 @@ int cli_load_aws(struct cli *cli, struct pw_error *err);
 int cmd_api(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 
 void cli_print_usage(FILE *out);

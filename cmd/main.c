@@ -22,6 +22,8 @@ static const struct command commands[] = {
     {"api", cmd_api, "send one signed request to an AWS service"},
     {"doctor", cmd_doctor, "show region, credentials, account and whether each service answers"},
     {"help", cmd_help, "show this help, or a command's"},
+    {"init", cmd_init, "write a starter spec, or one of the examples"},
+    {"validate", cmd_validate, "check a spec offline; every error with its line and column"},
     {"version", cmd_version, "print the version"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

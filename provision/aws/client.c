@@ -41,6 +41,7 @@ int aws_client_use_credentials(struct aws_client *c, const struct aws_credential
                                struct pw_error *err)
 {
     aws_credentials_release(&c->creds);
+    c->have_creds = 0;
     if (aws_credentials_copy(&c->creds, creds, err) < 0)
         return -1;
     c->have_creds = 1;
@@ -114,9 +115,12 @@ static void set_code(struct pw_error *err, const char *raw)
 {
     if (!raw || !raw[0])
         return;
-    const char *hash = strrchr(raw, '#');
-    const char *code = hash ? hash + 1 : raw;
-    size_t len = strcspn(code, ":");
+    size_t end = strcspn(raw, ":");   /* Smithy: the part after ':' is not the code */
+    const char *code = raw;
+    for (size_t i = 0; i < end; i++)
+        if (raw[i] == '#')
+            code = raw + i + 1;
+    size_t len = end - (size_t)(code - raw);
     if (len >= sizeof err->code)
         len = sizeof err->code - 1;
     memcpy(err->code, code, len);
@@ -182,6 +186,20 @@ static int looks_like(const char *body, size_t len, char c)
     return i < len && body[i] == c;
 }
 
+/* An answer without a body (S3 HEAD, some 5xx): the status is all there is, named as the
+ * SDKs name it so callers can branch on a code. */
+static void empty_body_error(long status, const struct kvlist *headers, struct pw_error *err)
+{
+    const char *code = status == 404 ? "NotFound" : status == 403 ? "Forbidden"
+                     : status == 301 ? "PermanentRedirect" : status == 400 ? "BadRequest" : "";
+    const char *region = kvlist_get_ci(headers, "x-amz-bucket-region");
+    snprintf(err->code, sizeof err->code, "%s", code);
+    if (status == 301 && region)
+        snprintf(err->message, sizeof err->message, "the bucket is in region %s", region);
+    else
+        snprintf(err->message, sizeof err->message, "HTTP %ld with an empty body", status);
+}
+
 void aws_error_from_response(const struct aws_service *svc, const char *operation, long status,
                              const struct kvlist *headers, const char *body, size_t len,
                              struct pw_error *err)
@@ -204,7 +222,7 @@ void aws_error_from_response(const struct aws_service *svc, const char *operatio
         /* Not an AWS answer: a proxy, a load balancer or a broken emulator spoke instead. */
         const char *type = kvlist_get_ci(headers, "Content-Type");
         if (len == 0)
-            snprintf(err->message, sizeof err->message, "the endpoint answered HTTP %ld with an empty body", status);
+            empty_body_error(status, headers, err);
         else
             snprintf(err->message, sizeof err->message,
                      "the endpoint answered HTTP %ld with a body that is not an AWS error (%s, %zu bytes)",
@@ -268,8 +286,11 @@ static int prepare(struct aws_client *c, const struct aws_request *rq, struct pr
     if (aws_config_endpoint(c->cfg, svc, &ep, err) < 0 || aws_client_credentials(c, &creds, err) < 0)
         return -1;
 
+    if (rq->path[0] != '/')
+        return pw_fail(err, PW_EXIT_USAGE, "%s %s: the path '%s' must start with '/'", svc->name,
+                       rq->method, rq->path);
     /* S3 on AWS: "/bucket/key" becomes host "bucket.s3.region.amazonaws.com", path "/key". */
-    const char *path = rq->path[0] == '/' ? rq->path : "/";
+    const char *path = rq->path;
     buf_appends(&p->host, ep.host);
     if (svc->protocol == AWS_PROTO_REST_XML && !ep.path_style && path[1]) {
         const char *bucket = path + 1;
@@ -287,6 +308,8 @@ static int prepare(struct aws_client *c, const struct aws_request *rq, struct pr
 
     for (size_t i = 0; i < rq->headers.len; i++)
         kvlist_add(&p->headers, rq->headers.items[i].name, rq->headers.items[i].value);
+    if (svc->protocol == AWS_PROTO_REST_JSON && rq->body_len && !kvlist_get_ci(&p->headers, "Content-Type"))
+        kvlist_add(&p->headers, "Content-Type", "application/json");
     struct sigv4_credentials sc = {creds->access_key_id, creds->secret_access_key, creds->session_token};
     struct sigv4_input in = {
         .method = rq->method,
@@ -304,8 +327,11 @@ static int prepare(struct aws_client *c, const struct aws_request *rq, struct pr
     };
     if (sigv4_sign(&in, &p->sig, err) < 0)
         return -1;
+    /* The signer's headers replace any the caller gave under the same name, and Host is sent
+     * exactly as signed (curl would drop a default port the signer kept). */
     for (size_t i = 0; i < p->sig.add_headers.len; i++)
-        kvlist_add(&p->headers, p->sig.add_headers.items[i].name, p->sig.add_headers.items[i].value);
+        kvlist_set(&p->headers, p->sig.add_headers.items[i].name, p->sig.add_headers.items[i].value);
+    kvlist_set(&p->headers, "Host", buf_cstr(&p->host));
     if (buf_appendf(&p->url, "%s://%s%s", ep.scheme, buf_cstr(&p->host), buf_cstr(&p->sig.wire_target)) < 0)
         return pw_fail(err, PW_EXIT_FAILED, "request URL too long");
     p->http.method = rq->method;
@@ -336,12 +362,17 @@ static int judge(const struct aws_request *rq, int sent, const struct http_respo
 /* The server's own wait hint in ms, or -1. */
 static long retry_after_hint(const struct http_response *hr)
 {
+    /* Clamped before any arithmetic: a hostile value must not overflow. */
     const char *ms = kvlist_get_ci(&hr->headers, "x-amz-retry-after");
-    if (ms && isdigit((unsigned char)ms[0]))
-        return strtol(ms, NULL, 10);
+    if (ms && isdigit((unsigned char)ms[0])) {
+        long v = strtol(ms, NULL, 10);
+        return v > 20000 ? 20000 : v;
+    }
     const char *s = kvlist_get_ci(&hr->headers, "Retry-After");
-    if (s && isdigit((unsigned char)s[0]))
-        return strtol(s, NULL, 10) * 1000;
+    if (s && isdigit((unsigned char)s[0])) {
+        long v = strtol(s, NULL, 10);
+        return v >= 20 ? 20000 : v * 1000;
+    }
     return -1;
 }
 
@@ -363,15 +394,18 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* Decides whether attempt `attempt` may be followed by another; returns the delay or -1. */
+/* Decides whether attempt `attempt` may be followed by another; returns the delay or -1.
+ * *cost receives the quota the retry took. */
 static long plan_retry(struct aws_client *c, int attempt, const struct http_response *hr,
-                       struct pw_error *err)
+                       struct pw_error *err, int *cost)
 {
     enum retry_class cls = retry_classify(err);
     if (cls == RETRY_NO || attempt >= c->cfg->max_attempts)
         return -1;
-    if (retry_quota_acquire(&c->quota, cls) < 0)
+    if ((*cost = retry_quota_acquire(&c->quota, cls)) < 0) {
+        *cost = 0;
         return -1;
+    }
     long delay = retry_delay_ms(attempt + 1, next_random(c), retry_after_hint(hr));
     if (c->cfg->trace && c->cfg->verbosity >= 1)
         fprintf(c->cfg->trace, "* attempt %d of %d failed (%s%s%s); retrying in %ld ms\n", attempt,
@@ -401,6 +435,7 @@ static void hand_over(struct aws_response *rs, struct http_response *hr)
 int aws_send(struct aws_client *c, const struct aws_request *rq, struct aws_response *rs,
              struct pw_error *err)
 {
+    int cost = 0;
     for (int attempt = 1;; attempt++) {
         struct prepared p;
         struct http_response hr;
@@ -413,11 +448,12 @@ int aws_send(struct aws_client *c, const struct aws_request *rq, struct aws_resp
         int sent = http_send(c->http, &p.http, &hr, err);
         prepared_release(&p);
         int ok = judge(rq, sent, &hr, err);
-        long delay = ok == 0 ? -1 : plan_retry(c, attempt, &hr, err);
+        int last_cost = cost;
+        long delay = ok == 0 ? -1 : plan_retry(c, attempt, &hr, err, &cost);
         if (delay < 0) {
             hand_over(rs, &hr);
             if (ok == 0)
-                retry_quota_release_success(&c->quota);
+                retry_quota_release_success(&c->quota, last_cost);
             else
                 note_attempts(err, attempt);
             return ok;
@@ -441,7 +477,8 @@ size_t aws_send_all(struct aws_client *c, const struct aws_request *rq, struct a
     struct http_response *hr = calloc(cap, sizeof *hr);
     struct pw_error *herr = calloc(cap, sizeof *herr);
     int *sent = calloc(cap, sizeof *sent);
-    if (!pending || !slot_of || !ps || !hq || !hr || !herr || !sent) {
+    int *cost = calloc(cap, sizeof *cost);   /* per request: quota its last retry took */
+    if (!pending || !slot_of || !ps || !hq || !hr || !herr || !sent || !cost) {
         for (size_t i = 0; i < n; i++)
             results[i] = pw_fail(&errs[i], PW_EXIT_FAILED, "out of memory");
         failed = n;
@@ -473,12 +510,13 @@ size_t aws_send_all(struct aws_client *c, const struct aws_request *rq, struct a
             prepared_release(&ps[s]);
             errs[i] = herr[s];
             int ok = judge(&rq[i], sent[s], &hr[s], &errs[i]);
-            long delay = ok == 0 ? -1 : plan_retry(c, attempt, &hr[s], &errs[i]);
+            int last_cost = cost[i];
+            long delay = ok == 0 ? -1 : plan_retry(c, attempt, &hr[s], &errs[i], &cost[i]);
             if (delay < 0) {
                 hand_over(&rs[i], &hr[s]);
                 results[i] = ok;
                 if (ok == 0) {
-                    retry_quota_release_success(&c->quota);
+                    retry_quota_release_success(&c->quota, last_cost);
                 } else {
                     note_attempts(&errs[i], attempt);
                     failed++;
@@ -501,6 +539,7 @@ out:
     free(hr);
     free(herr);
     free(sent);
+    free(cost);
     return failed;
 }
 
@@ -558,6 +597,7 @@ int aws_request_query(struct aws_request *r, const char *action, const struct kv
 int aws_json_call(struct aws_client *c, const char *service, const char *operation,
                   const cJSON *input, cJSON **output, struct pw_error *err)
 {
+    *output = NULL;
     const struct aws_service *svc = aws_service_find(service);
     if (!svc)
         return pw_fail(err, PW_EXIT_USAGE, "unknown service '%s'", service);
@@ -594,6 +634,7 @@ out:
 int aws_query_call(struct aws_client *c, const char *service, const char *action,
                    const struct kvlist *params, struct xml_node **output, struct pw_error *err)
 {
+    *output = NULL;
     const struct aws_service *svc = aws_service_find(service);
     if (!svc)
         return pw_fail(err, PW_EXIT_USAGE, "unknown service '%s'", service);

@@ -65,7 +65,7 @@ enum pw_exit pw_exit_for_aws(const char *code, long http_status)
         "AccessDeniedException", "MissingAuthenticationToken", "MissingAuthenticationTokenException",
         "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException",
         "AuthFailure", "InvalidToken", "TokenRefreshRequired", "RequestExpired",
-        "NotAuthorized", "UnauthorizedOperation", "AuthorizationError",
+        "NotAuthorized", "UnauthorizedOperation", "AuthorizationError", "Forbidden",
     };
     if (code)
         for (size_t i = 0; i < sizeof auth_codes / sizeof auth_codes[0]; i++)

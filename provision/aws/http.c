@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #define TRACE_BODY_MAX 65536
 
@@ -26,11 +27,19 @@ struct transfer {
     struct curl_slist *headers;
     struct http_response *rs;
     int over_cap;
+    int secret_body;
     char errbuf[CURL_ERROR_SIZE];
     struct timespec started;
 };
 
-static int curl_ready;
+/* curl's process-wide set-up, done once whoever makes the first client. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init_once(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 void http_response_init(struct http_response *r)
 {
@@ -58,13 +67,10 @@ void http_response_reset(struct http_response *r)
 
 struct http_client *http_client_new(const struct http_options *o, struct pw_error *err)
 {
-    if (!curl_ready) {
-        /* Not thread-safe by curl's contract; pipewright makes its clients from one thread. */
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            pw_fail(err, PW_EXIT_FAILED, "cannot initialise libcurl");
-            return NULL;
-        }
-        curl_ready = 1;
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_rc != CURLE_OK) {
+        pw_fail(err, PW_EXIT_FAILED, "cannot initialise libcurl");
+        return NULL;
     }
     struct http_client *c = calloc(1, sizeof *c);
     if (!c) {
@@ -183,6 +189,21 @@ void http_redact(struct buf *out, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        /* A form field (Query protocol): Password=...&, at the start or after '&'. */
+        if ((i == 0 || s[i - 1] == '&') && s[i] != '"' && s[i] != '<') {
+            size_t eq = i;
+            while (eq < n && s[eq] != '=' && s[eq] != '&' && s[eq] != ' ' && s[eq] != '\n')
+                eq++;
+            if (eq < n && s[eq] == '=' && is_secret_field(s + i, eq - i)) {
+                size_t e = eq + 1;
+                while (e < n && s[e] != '&')
+                    e++;
+                buf_append(out, s + i, eq + 1 - i);
+                buf_appends(out, "REDACTED");
+                i = e;
+                continue;
+            }
+        }
         if (s[i] == '"') {
             size_t k = i + 1;
             while (k < n && s[k] != '"')
@@ -260,7 +281,7 @@ static void trace_request(const struct http_client *c, const struct http_request
     fprintf(f, "> %s %s\n", rq->method, rq->url);
     if (c->o.verbosity >= 2 && rq->headers)
         trace_headers(f, '>', rq->headers);
-    if (c->o.verbosity >= 3)
+    if (c->o.verbosity >= 3 && !rq->secret_body)
         trace_body(f, rq->body, rq->body_len);
 }
 
@@ -272,7 +293,7 @@ static void trace_response(const struct http_client *c, const struct transfer *t
     if (t->rs->status)
         fprintf(f, "< HTTP %ld (%ld ms)\n", t->rs->status, elapsed_ms(&t->started));
     trace_headers(f, '<', &t->rs->headers);
-    if (c->o.verbosity >= 3)
+    if (c->o.verbosity >= 3 && !t->secret_body)
         trace_body(f, t->rs->body.data, t->rs->body.len);
 }
 
@@ -284,6 +305,7 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     memset(t, 0, sizeof *t);
     t->easy = easy;
     t->rs = rs;
+    t->secret_body = rq->secret_body;
     rs->body.max = c->o.max_body;
     clock_gettime(CLOCK_MONOTONIC, &t->started);
 
@@ -306,11 +328,13 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
             has_type |= strcasecmp(h->name, "Content-Type") == 0;
         }
     /* curl would add "Expect: 100-continue" and a form Content-Type of its own. */
-    t->headers = curl_slist_append(t->headers, "Expect:");
-    if (!has_type)
-        t->headers = curl_slist_append(t->headers, "Content-Type:");
-    if (!t->headers)
-        return -1;
+    const char *suppress[] = {"Expect:", has_type ? NULL : "Content-Type:"};
+    for (size_t i = 0; i < 2; i++) {
+        struct curl_slist *n = suppress[i] ? curl_slist_append(t->headers, suppress[i]) : t->headers;
+        if (!n)
+            return -1;
+        t->headers = n;
+    }
 
     curl_easy_reset(easy);
     curl_easy_setopt(easy, CURLOPT_SHARE, c->share);
@@ -337,10 +361,11 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
 
-    if (strcmp(rq->method, "GET") == 0) {
-        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(rq->method, "HEAD") == 0) {
+    /* A body given is a body sent, whatever the method: it was signed. Only HEAD has none. */
+    if (strcmp(rq->method, "HEAD") == 0) {
         curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(rq->method, "GET") == 0 && !rq->body_len) {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else {
         curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, rq->method);
         if (rq->body_len || strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
@@ -357,6 +382,7 @@ static int transport_retryable(CURLcode rc)
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR: /* a reset during the handshake, as botocore counts it */
     case CURLE_OPERATION_TIMEDOUT:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
@@ -376,6 +402,9 @@ static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode r
 {
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->rs->status);
     t->rs->elapsed_ms = elapsed_ms(&t->started);
+    /* The handle may be reused: leave it no pointer into this transfer. */
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(t->headers);
     t->headers = NULL;
     if (rc == CURLE_OK) {
@@ -433,11 +462,29 @@ void http_send_all(struct http_client *c, const struct http_request *rq, struct 
                 done++;
                 continue;
             }
-            curl_multi_add_handle(c->multi, easy);
+            if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
+                results[i] = transfer_finish(c, &ts[i], CURLE_OUT_OF_MEMORY, &rq[i], &errs[i]);
+                curl_easy_cleanup(easy);
+                ts[i].easy = NULL;
+                done++;
+                continue;
+            }
             running++;
         }
         int still = 0;
-        curl_multi_perform(c->multi, &still);
+        if (curl_multi_perform(c->multi, &still) != CURLM_OK) {
+            /* The multi handle is broken: fail what is in flight rather than spin. */
+            for (size_t i = 0; i < next; i++)
+                if (ts[i].easy) {
+                    curl_multi_remove_handle(c->multi, ts[i].easy);
+                    results[i] = transfer_finish(c, &ts[i], CURLE_OUT_OF_MEMORY, &rq[i], &errs[i]);
+                    curl_easy_cleanup(ts[i].easy);
+                    ts[i].easy = NULL;
+                    running--;
+                    done++;
+                }
+            continue;
+        }
         CURLMsg *m;
         int left;
         while ((m = curl_multi_info_read(c->multi, &left))) {

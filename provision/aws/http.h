@@ -31,6 +31,7 @@ struct http_request {
     const void *body;
     size_t body_len;
     long timeout_ms;                 /* 0: the client's default */
+    int secret_body;                 /* bodies of request and answer are never traced (IMDS tokens) */
 };
 
 struct http_response {

@@ -56,13 +56,14 @@ int retry_quota_acquire(struct retry_quota *q, enum retry_class cls)
     if (q->tokens < cost)
         return -1;
     q->tokens -= cost;
-    return 0;
+    return cost;
 }
 
-void retry_quota_release_success(struct retry_quota *q)
+void retry_quota_release_success(struct retry_quota *q, int last_cost)
 {
-    if (q->tokens < QUOTA_INITIAL)
-        q->tokens++;
+    q->tokens += last_cost > 0 ? last_cost : 1;
+    if (q->tokens > QUOTA_INITIAL)
+        q->tokens = QUOTA_INITIAL;
 }
 
 long retry_delay_ms(int attempt, double random01, long retry_after_ms)

@@ -95,6 +95,8 @@ static void on_end(void *ud, const XML_Char *name)
 {
     struct builder *b = ud;
     (void)name;
+    if (b->failed)
+        return;
     /* Mixed content does not occur in AWS answers: a leaf holds text, an element with
      * children only the whitespace between them, which is dropped. */
     if (!b->cur->children) {
@@ -109,6 +111,8 @@ static void on_end(void *ud, const XML_Char *name)
 static void on_text(void *ud, const XML_Char *s, int len)
 {
     struct builder *b = ud;
+    if (b->failed)
+        return;
     if (buf_append(&b->text, s, (size_t)len) < 0)
         fail(b);
 }

@@ -92,9 +92,25 @@ static void empty_body(void **state)
 {
     (void)state;
     struct pw_error e = decode("s3", "HEAD /b/k", 404, "", NULL, NULL);
+    assert_string_equal(e.code, "NotFound");
     assert_non_null(strstr(e.message, "empty body"));
+    assert_int_equal(e.exit, PW_EXIT_FAILED);
     e = decode("s3", "HEAD /b/k", 403, "", NULL, NULL);
+    assert_string_equal(e.code, "Forbidden");
     assert_int_equal(e.exit, PW_EXIT_AUTH);
+    e = decode("s3", "HEAD /b", 301, "", "x-amz-bucket-region", "eu-central-1");
+    assert_string_equal(e.code, "PermanentRedirect");
+    assert_non_null(strstr(e.message, "eu-central-1"));
+}
+
+static void smithy_type_cut_at_colon_before_hash(void **state)
+{
+    (void)state;
+    struct pw_error e = decode("scheduler", "GET /x", 400, "{}", "x-amzn-ErrorType",
+                               "aws.scheduler#ValidationException:http://internal.amazon.com/x#y");
+    assert_string_equal(e.code, "ValidationException");
+    e = decode("scheduler", "GET /x", 400, "{}", "x-amzn-ErrorType", "FooError:http://a/validate#bar");
+    assert_string_equal(e.code, "FooError");
 }
 
 int main(void)
@@ -106,6 +122,7 @@ int main(void)
         cmocka_unit_test(query_error_response),
         cmocka_unit_test(html_page_from_a_broken_endpoint),
         cmocka_unit_test(empty_body),
+        cmocka_unit_test(smithy_type_cut_at_colon_before_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

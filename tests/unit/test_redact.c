@@ -53,12 +53,23 @@ static void ordinary_text_unchanged(void **state)
     free(r);
 }
 
+static void form_secrets(void **state)
+{
+    (void)state;
+    char *r = redact("Action=CreateLoginProfile&Version=2010-05-08&UserName=bob&Password=hunter2&PasswordResetRequired=true");
+    assert_null(strstr(r, "hunter2"));
+    assert_non_null(strstr(r, "Password=REDACTED&"));
+    assert_non_null(strstr(r, "UserName=bob"));
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_secrets),
         cmocka_unit_test(xml_secrets),
         cmocka_unit_test(ordinary_text_unchanged),
+        cmocka_unit_test(form_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,21 +80,24 @@ static void quota_drains_and_refills(void **state)
     struct retry_quota q;
     retry_quota_init(&q);
     int retries = 0;
-    while (retry_quota_acquire(&q, RETRY_TRANSIENT) == 0)
+    while (retry_quota_acquire(&q, RETRY_TRANSIENT) == 5)
         retries++;
     assert_int_equal(retries, 100); /* 500 tokens / 5 */
     for (int i = 0; i < 5; i++)
-        retry_quota_release_success(&q);
-    assert_int_equal(retry_quota_acquire(&q, RETRY_TRANSIENT), 0);
+        retry_quota_release_success(&q, 0); /* no retry: +1 each */
+    assert_int_equal(retry_quota_acquire(&q, RETRY_TRANSIENT), 5);
     assert_int_equal(retry_quota_acquire(&q, RETRY_TRANSIENT), -1);
+    /* A success after a retry gives back what that retry cost. */
+    retry_quota_release_success(&q, 10);
+    assert_int_equal(q.tokens, 10);
 
     retry_quota_init(&q);
     retries = 0;
-    while (retry_quota_acquire(&q, RETRY_TIMEOUT) == 0)
+    while (retry_quota_acquire(&q, RETRY_TIMEOUT) == 10)
         retries++;
     assert_int_equal(retries, 50); /* timeouts cost 10 */
     for (int i = 0; i < 1000; i++)
-        retry_quota_release_success(&q);
+        retry_quota_release_success(&q, 5);
     assert_int_equal(q.tokens, 500); /* never above the initial capacity */
 }
 
