@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from motoserver import MotoServer  # noqa: E402
+from motoserver import MotoServer, free_port  # noqa: E402
 from util import base_env, pipewright_path, run  # noqa: E402
 
 REGION = "eu-west-1"
@@ -74,10 +74,12 @@ def pw_env(moto, tmp_path) -> dict:
 
 @pytest.fixture
 def offline_env(tmp_path) -> dict:
-    """Like pw_env, without moto: for fault-server and usage tests. Keys are made up."""
+    """Like pw_env, without moto: for fault-server and usage tests. Keys are made up, and the
+    endpoint is a closed local port, so nothing a test runs can ever reach real AWS."""
     env = base_env(tmp_path / "home")
     env.update({
         "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
         "AWS_ACCESS_KEY_ID": "AKIAFAULTSERVER00001",
         "AWS_SECRET_ACCESS_KEY": "fault/server/secret/key/0000000000000000",
     })
