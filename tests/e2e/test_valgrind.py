@@ -14,7 +14,7 @@ import pytest
 
 from faultserver import ERR_503_HTML, OK_LIST_TABLES, THROTTLE_DDB, FaultServer
 from motoserver import wrong_secret
-from util import run, unique
+from util import pipewright_path, run, unique
 
 VALGRIND_RC = 99
 VALGRIND = ["valgrind", "--quiet", "--leak-check=full", f"--error-exitcode={VALGRIND_RC}",
@@ -22,16 +22,24 @@ VALGRIND = ["valgrind", "--quiet", "--leak-check=full", f"--error-exitcode={VALG
             "--num-callers=30", "--track-origins=yes"]
 
 
-@pytest.fixture(scope="module")
-def valgrind(pipewright):
+def _why_not() -> str | None:
     if not shutil.which("valgrind"):
         if os.environ.get("PW_REQUIRE_VALGRIND") == "1":
             pytest.fail("valgrind is not installed (run `make deps`)", pytrace=False)
-        pytest.skip("valgrind is not installed (`make deps` installs it)")
-    with open(pipewright, "rb") as f:
-        if b"__asan_init" in f.read():
-            pytest.skip("AddressSanitizer build: valgrind cannot run it; "
-                        "the valgrind tests run on the normal build in `make check`")
+        return "valgrind is not installed (`make deps` installs it)"
+    p = pipewright_path()
+    if p.is_file() and b"__asan_init" in p.read_bytes():
+        return ("AddressSanitizer build: valgrind cannot run it; "
+                "the valgrind tests run on the normal build in `make check`")
+    return None
+
+
+if _why_not():
+    pytest.skip(_why_not(), allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def valgrind(pipewright):
     return VALGRIND
 
 
