@@ -18,6 +18,8 @@ struct cli {
     const char *region;          /* --region */
     const char *profile;         /* --profile */
     const char *endpoint_url;    /* --endpoint-url */
+    long connect_timeout_ms;     /* --cli-connect-timeout SECONDS */
+    long read_timeout_ms;        /* --cli-read-timeout SECONDS */
     struct kvlist vars;          /* --var KEY=VALUE */
     enum cli_output output;      /* --output */
     int verbosity;               /* -v count */
