@@ -166,6 +166,23 @@ int cli_global_option(struct cli *cli, int argc, char **argv, int *i)
     return 0;
 }
 
+int cli_no_options(struct cli *cli, int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return PW_EXIT_OK;
+        }
+        int r = cli_global_option(cli, argc, argv, &i);
+        if (r < 0)
+            return PW_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage_error(argv[0], argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+                                   argv[i]);
+    }
+    return -1;
+}
+
 int cli_load_aws(struct cli *cli, struct pw_error *err)
 {
     if (cli->aws_loaded)
