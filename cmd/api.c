@@ -157,7 +157,17 @@ static void print_body(const struct aws_response *rs, int raw)
 {
     if (!rs->body.len)
         return;
-    cJSON *j = !raw && is_json_document(rs->body.data) ? cJSON_ParseWithLength(rs->body.data, rs->body.len) : NULL;
+    /* Pretty only when the whole body is one JSON document: JSON Lines and anything else
+     * pass through untouched. */
+    const char *end = NULL;
+    cJSON *j = NULL;
+    if (!raw && is_json_document(rs->body.data)) {
+        j = cJSON_ParseWithLengthOpts(rs->body.data, rs->body.len, &end, 0);
+        if (j && end[strspn(end, " \t\r\n")] != '\0') {
+            cJSON_Delete(j);
+            j = NULL;
+        }
+    }
     char *pretty = j ? cJSON_Print(j) : NULL;
     if (pretty)
         puts(pretty);
@@ -204,6 +214,14 @@ static int build_request(struct api_args *a, const struct aws_service *svc,
             return -1;
         if (!body->len)
             buf_appends(body, "{}");
+        /* Checked here, so a typo is a usage error and never reaches the service. */
+        const char *end = NULL;
+        cJSON *doc = cJSON_ParseWithLengthOpts(body->data, body->len, &end, 0);
+        int trailing = doc && end[strspn(end, " \t\r\n")] != '\0';
+        cJSON_Delete(doc);
+        if (!doc || trailing)
+            return pw_fail(err, PW_EXIT_USAGE, "the %s input is not one JSON document (error near byte %ld)",
+                           a->verb, (long)((doc ? end : cJSON_GetErrorPtr()) - body->data));
         rq->body = body->data;
         rq->body_len = body->len;
         return 0;

@@ -18,6 +18,8 @@ struct cli {
     const char *region;          /* --region */
     const char *profile;         /* --profile */
     const char *endpoint_url;    /* --endpoint-url */
+    long connect_timeout_ms;     /* --cli-connect-timeout SECONDS */
+    long read_timeout_ms;        /* --cli-read-timeout SECONDS */
     struct kvlist vars;          /* --var KEY=VALUE */
     enum cli_output output;      /* --output */
     int verbosity;               /* -v count */
@@ -32,6 +34,11 @@ struct cli {
  * a global option, -1 on a malformed one (message printed, exit 64 follows). Commands call it
  * for options they do not know, so global options work before and after the command. */
 int cli_global_option(struct cli *cli, int argc, char **argv, int *i);
+
+/* The whole option parsing of a command that takes no options of its own: -h prints usage
+ * to stdout, global options are taken, anything else is a usage error. Returns -1 when the
+ * command should run, otherwise the exit code to return at once. */
+int cli_no_options(struct cli *cli, int argc, char **argv, const char *usage);
 
 /* Prints "pipewright: <msg>" and a hint line to stderr; returns PW_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -130,17 +130,9 @@ static void print_json(const struct report *r)
 
 int cmd_doctor(struct cli *cli, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("doctor", "unknown option '%s'", argv[i]);
-    }
+    int early = cli_no_options(cli, argc, argv, usage);
+    if (early >= 0)
+        return early;
     struct pw_error err;
     struct aws_client client;
     struct report r = {0};

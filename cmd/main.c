@@ -47,6 +47,8 @@ void cli_print_usage(FILE *out)
             "      --region REGION    AWS region (beats AWS_REGION, AWS_DEFAULT_REGION, the profile)\n"
             "      --profile NAME     profile of the shared config and credentials files\n"
             "      --endpoint-url URL send every request to URL (a local emulator)\n"
+            "      --cli-connect-timeout S  give up connecting after S seconds (default 10)\n"
+            "      --cli-read-timeout S     give up when no byte arrives for S seconds (default 60)\n"
             "      --var KEY=VALUE    set a spec variable (repeatable)\n"
             "      --output text|json result format\n"
             "  -v, -vv, -vvv          more detail on stderr: status, headers, full trace (secrets redacted)\n"
@@ -122,6 +124,20 @@ int cli_global_option(struct cli *cli, int argc, char **argv, int *i)
         kvlist_addn(&cli->vars, v, (size_t)(eq - v), eq + 1, strlen(eq + 1));
         return 1;
     }
+    if ((r = option_value(argc, argv, i, "--cli-connect-timeout", &v)) ||
+        (r = option_value(argc, argv, i, "--cli-read-timeout", &v))) {
+        if (r < 0)
+            return r;
+        char *end;
+        double secs = strtod(v, &end);
+        if (end == v || *end || secs <= 0 || secs > 86400) {
+            cli_usage_error(NULL, "%s takes a number of seconds, not '%s'", a, v);
+            return -1;
+        }
+        *(strcmp(a, "--cli-connect-timeout") == 0 || strncmp(a, "--cli-connect-timeout=", 22) == 0
+              ? &cli->connect_timeout_ms : &cli->read_timeout_ms) = (long)(secs * 1000);
+        return 1;
+    }
     if ((r = option_value(argc, argv, i, "--output", &v))) {
         if (r < 0)
             return r;
@@ -154,6 +170,23 @@ int cli_global_option(struct cli *cli, int argc, char **argv, int *i)
     return 0;
 }
 
+int cli_no_options(struct cli *cli, int argc, char **argv, const char *usage)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return PW_EXIT_OK;
+        }
+        int r = cli_global_option(cli, argc, argv, &i);
+        if (r < 0)
+            return PW_EXIT_USAGE;
+        if (r == 0)
+            return cli_usage_error(argv[0], argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+                                   argv[i]);
+    }
+    return -1;
+}
+
 int cli_load_aws(struct cli *cli, struct pw_error *err)
 {
     if (cli->aws_loaded)
@@ -164,6 +197,8 @@ int cli_load_aws(struct cli *cli, struct pw_error *err)
         .endpoint_url = cli->endpoint_url,
         .verbosity = cli->verbosity,
         .trace = cli->verbosity ? stderr : NULL,
+        .connect_timeout_ms = cli->connect_timeout_ms,
+        .read_timeout_ms = cli->read_timeout_ms,
     };
     if (aws_config_load(&cli->aws, &o, cli->envp, err) < 0)
         return -1;

@@ -15,19 +15,9 @@ static const char usage[] =
 
 int cmd_validate(struct cli *cli, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("validate", argv[i][0] == '-' ? "unknown option '%s'"
-                                                                 : "unexpected argument '%s'",
-                                   argv[i]);
-    }
+    int early = cli_no_options(cli, argc, argv, usage);
+    if (early >= 0)
+        return early;
     struct diag_list diags;
     struct pw_error err = {0};
     struct spec *spec = NULL;

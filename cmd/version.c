@@ -9,17 +9,9 @@
 
 int cmd_version(struct cli *cli, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            puts("usage: pipewright version\n\nprints the version of pipewright and of the libraries it uses");
-            return PW_EXIT_OK;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("version", "unknown option '%s'", argv[i]);
-    }
+    int early = cli_no_options(cli, argc, argv, "usage: pipewright version\n\nprints the version of pipewright and of the libraries it uses\n");
+    if (early >= 0)
+        return early;
     if (cli->output == CLI_OUTPUT_JSON)
         printf("{\"version\": \"%s\", \"curl\": \"%s\", \"openssl\": \"%s\"}\n", PW_VERSION,
                LIBCURL_VERSION, OPENSSL_VERSION_STR);

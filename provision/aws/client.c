@@ -22,7 +22,9 @@ int aws_client_init(struct aws_client *c, const struct aws_config *cfg, struct p
     aws_credentials_init(&c->creds);
     retry_quota_init(&c->quota);
     c->rand_state = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16) ^ 0x9e3779b9u;
-    struct http_options o = {.verbosity = cfg->verbosity, .trace = cfg->trace};
+    struct http_options o = {.verbosity = cfg->verbosity, .trace = cfg->trace,
+                             .connect_timeout_ms = cfg->connect_timeout_ms,
+                             .read_timeout_ms = cfg->read_timeout_ms};
     c->http = http_client_new(&o, err);
     return c->http ? 0 : -1;
 }
@@ -562,14 +564,13 @@ int aws_request_json(struct aws_request *r, const char *operation, struct pw_err
     return 0;
 }
 
-/* application/x-www-form-urlencoded with SigV4's strict encoding (space is %20). */
 static int form_field(struct buf *form, const char *name, const char *value)
 {
     if (form->len && buf_appendc(form, '&') < 0)
         return -1;
-    if (uri_encode(form, name, strlen(name), 0) < 0 || buf_appendc(form, '=') < 0)
+    if (uri_encode_form(form, name, strlen(name)) < 0 || buf_appendc(form, '=') < 0)
         return -1;
-    return uri_encode(form, value, strlen(value), 0);
+    return uri_encode_form(form, value, strlen(value));
 }
 
 int aws_request_query(struct aws_request *r, const char *action, const struct kvlist *params,

@@ -299,6 +299,8 @@ int aws_config_load(struct aws_config *cfg, const struct aws_config_options *o, 
     kvlist_init(&cfg->env);
     cfg->verbosity = o->verbosity;
     cfg->trace = o->trace;
+    cfg->connect_timeout_ms = o->connect_timeout_ms;
+    cfg->read_timeout_ms = o->read_timeout_ms;
     for (char *const *e = envp; e && *e; e++) {
         const char *eq = strchr(*e, '=');
         if (!eq)

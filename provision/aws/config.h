@@ -17,6 +17,9 @@ struct aws_config_options {    /* what the command line says */
     const char *endpoint_url;  /* --endpoint-url */
     int verbosity;             /* number of -v */
     FILE *trace;               /* where -v output goes; NULL: nowhere */
+    long connect_timeout_ms;   /* --cli-connect-timeout; 0: the default (10 s) */
+    long read_timeout_ms;      /* --cli-read-timeout: give up when no byte came for this long;
+                                  0: the default (60 s) */
 };
 
 struct aws_ini;                /* a parsed INI file: sections of key = value, with nested sub-sections */
@@ -36,6 +39,8 @@ struct aws_config {
     char *credentials_path;
     int verbosity;
     FILE *trace;
+    long connect_timeout_ms;
+    long read_timeout_ms;
 };
 
 /* envp is the process environment (main's environ); tests pass their own. A missing file is

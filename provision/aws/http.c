@@ -80,8 +80,8 @@ struct http_client *http_client_new(const struct http_options *o, struct pw_erro
     c->o = *o;
     if (!c->o.connect_timeout_ms)
         c->o.connect_timeout_ms = 10000;
-    if (!c->o.timeout_ms)
-        c->o.timeout_ms = 60000;
+    if (!c->o.read_timeout_ms)
+        c->o.read_timeout_ms = 60000;
     if (!c->o.max_body)
         c->o.max_body = BUF_MAX_DEFAULT;
     if (c->o.max_parallel <= 0)
@@ -351,6 +351,10 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : c->o.timeout_ms);
+    /* A stalled peer (less than 1 byte/s) fails after the read timeout, as the AWS CLI's does;
+     * curl counts it in whole seconds. */
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, (c->o.read_timeout_ms + 999) / 1000);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "pipewright/0.1");
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, NULL);
@@ -416,7 +420,8 @@ static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode r
         pw_fail(err, PW_EXIT_FAILED, "%s %s: response body larger than %zu bytes", rq->method,
                 rq->url, t->rs->body.max);
     else
-        pw_fail(err, PW_EXIT_FAILED, "%s %s: %s", rq->method, rq->url,
+        pw_fail(err, PW_EXIT_FAILED, "%s %s: %s%s", rq->method, rq->url,
+                rc == CURLE_OPERATION_TIMEDOUT ? "timed out: " : "",
                 t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
     err->retryable = !t->over_cap && transport_retryable(rc);
     if (c->o.trace && c->o.verbosity >= 1)

@@ -16,7 +16,8 @@
 
 struct http_options {
     long connect_timeout_ms;   /* 0: 10 s */
-    long timeout_ms;           /* whole request; 0: 60 s */
+    long timeout_ms;           /* whole request; 0: none (large transfers take what they take) */
+    long read_timeout_ms;      /* fail when no byte arrives for this long; 0: 60 s */
     size_t max_body;           /* 0: BUF_MAX_DEFAULT */
     int max_parallel;          /* http_send_all concurrency; 0: 16 */
     int verbosity;             /* 1: request and status lines, response headers; 2: + request
@@ -30,7 +31,7 @@ struct http_request {
     const struct kvlist *headers;    /* sent as given; may be NULL */
     const void *body;
     size_t body_len;
-    long timeout_ms;                 /* 0: the client's default */
+    long timeout_ms;                 /* whole request; 0: the client's default */
     int secret_body;                 /* bodies of request and answer are never traced (IMDS tokens) */
 };
 

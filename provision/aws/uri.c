@@ -29,7 +29,8 @@ static void uri_truncate(struct buf *out, size_t len)
         out->data[len] = '\0';
 }
 
-int uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
+/* The one encoder behind both forms: form bodies differ only in writing a space as '+'. */
+static int encode(struct buf *out, const char *s, size_t n, int keep_slash, int space_plus)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t start = out->len;
@@ -42,7 +43,8 @@ int uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
             continue;
         }
         char esc[3] = {'%', hex[c >> 4], hex[c & 0x0f]};
-        if (buf_append(out, s + i - run, run) < 0 || buf_append(out, esc, sizeof esc) < 0)
+        int plus = space_plus && c == ' ';
+        if (buf_append(out, s + i - run, run) < 0 || buf_append(out, plus ? "+" : esc, plus ? 1 : sizeof esc) < 0)
             goto fail;
         run = 0;
     }
@@ -53,6 +55,16 @@ int uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
 fail:
     uri_truncate(out, start);
     return -1;
+}
+
+int uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
+{
+    return encode(out, s, n, keep_slash, 0);
+}
+
+int uri_encode_form(struct buf *out, const char *s, size_t n)
+{
+    return encode(out, s, n, 0, 1);
 }
 
 int uri_decode(struct buf *out, const char *s, size_t n)

@@ -10,6 +10,11 @@
 /* Appends s[0..n) encoded; when keep_slash, '/' stays as is (paths). Returns -1 on buffer failure. */
 int uri_encode(struct buf *out, const char *s, size_t n, int keep_slash);
 
+/* application/x-www-form-urlencoded as botocore writes Query bodies (Python's urlencode):
+ * the same, but a space becomes '+'. Servers that re-encode the body to check a signature
+ * (moto) then see the bytes that were signed. */
+int uri_encode_form(struct buf *out, const char *s, size_t n);
+
 /* Decodes %XX (and leaves '+' alone: SigV4 never treats it as a space). -1 on a malformed escape. */
 int uri_decode(struct buf *out, const char *s, size_t n);
 

@@ -65,6 +65,12 @@ const char *rd_field(const struct sect *s, const char *key, char *buf, size_t si
  * an empty one) and reports its unknown keys, with a suggestion. -1 when not a mapping. */
 int rd_section(struct rd *r, const struct ypair *p, const char *what, const char *const *keys,
                struct sect *out);
+/* A map of resources (`tables:`, `catalog.crawlers:`, ...): opens the section under key of
+ * parent and allocates an array of size-byte entries for it. Returns the number of entries and
+ * sets *array and *pairs (the map's entries, in source order); 0 when the key is absent, not a
+ * map, empty, or memory ran out (then r->oom is set). */
+size_t rd_resources(struct rd *r, const struct sect *parent, const char *key, const char *what,
+                    size_t size, void **array, const struct ypair **pairs);
 /* The same for the document's root. */
 int rd_root(struct rd *r, const struct ynode *root, const char *const *keys, struct sect *out);
 /* Reports the keys of s that are not in keys (NULL-terminated). */

@@ -230,18 +230,12 @@ static void load_table(struct rd *r, const struct ypair *p, struct spec_table *t
 
 void load_tables(struct rd *r, const struct sect *root)
 {
-    const struct ypair *p = rd_get(root, "tables");
-    struct sect ts;
-    if (!p || rd_section(r, p, "'tables'", NULL, &ts) < 0 || !ts.map)
-        return;
-    r->s->tables = spec_alloc_array(r->s, ts.map->n_pairs, sizeof *r->s->tables);
-    if (!r->s->tables) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_tables = ts.map->n_pairs;
-    for (size_t i = 0; i < ts.map->n_pairs; i++)
-        load_table(r, &ts.map->pairs[i], &r->s->tables[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_tables = rd_resources(r, root, "tables", "'tables'", sizeof *r->s->tables, &array, &pairs);
+    r->s->tables = array;
+    for (size_t i = 0; i < r->s->n_tables; i++)
+        load_table(r, &pairs[i], &r->s->tables[i]);
 }
 
 /* ---- buckets ---- */
@@ -364,18 +358,12 @@ static void load_bucket(struct rd *r, const struct ypair *p, struct spec_bucket 
 
 void load_buckets(struct rd *r, const struct sect *root)
 {
-    const struct ypair *p = rd_get(root, "buckets");
-    struct sect bs;
-    if (!p || rd_section(r, p, "'buckets'", NULL, &bs) < 0 || !bs.map)
-        return;
-    r->s->buckets = spec_alloc_array(r->s, bs.map->n_pairs, sizeof *r->s->buckets);
-    if (!r->s->buckets) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_buckets = bs.map->n_pairs;
-    for (size_t i = 0; i < bs.map->n_pairs; i++)
-        load_bucket(r, &bs.map->pairs[i], &r->s->buckets[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_buckets = rd_resources(r, root, "buckets", "'buckets'", sizeof *r->s->buckets, &array, &pairs);
+    r->s->buckets = array;
+    for (size_t i = 0; i < r->s->n_buckets; i++)
+        load_bucket(r, &pairs[i], &r->s->buckets[i]);
 }
 
 /* ---- the top level and the entry points ---- */

@@ -181,18 +181,12 @@ void load_catalog(struct rd *r, const struct sect *root)
     if (rd_require(r, &cs, "database") == 0)
         rd_str(r, &cs, "database", RD_NONEMPTY, &r->s->database);
     rd_str(r, &cs, "description", 0, &r->s->database_description);
-    const struct ypair *cp = rd_get(&cs, "crawlers");
-    struct sect crs;
-    if (!cp || rd_section(r, cp, "'catalog.crawlers'", NULL, &crs) < 0 || !crs.map)
-        return;
-    r->s->crawlers = spec_alloc_array(r->s, crs.map->n_pairs, sizeof *r->s->crawlers);
-    if (!r->s->crawlers) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_crawlers = crs.map->n_pairs;
-    for (size_t i = 0; i < crs.map->n_pairs; i++)
-        load_crawler(r, &crs.map->pairs[i], &r->s->crawlers[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_crawlers = rd_resources(r, &cs, "crawlers", "'catalog.crawlers'", sizeof *r->s->crawlers, &array, &pairs);
+    r->s->crawlers = array;
+    for (size_t i = 0; i < r->s->n_crawlers; i++)
+        load_crawler(r, &pairs[i], &r->s->crawlers[i]);
 }
 
 /* ---- jobs ---- */
@@ -309,16 +303,10 @@ static void load_job(struct rd *r, const struct ypair *p, struct spec_job *j)
 
 void load_jobs(struct rd *r, const struct sect *root)
 {
-    const struct ypair *p = rd_get(root, "jobs");
-    struct sect js;
-    if (!p || rd_section(r, p, "'jobs'", NULL, &js) < 0 || !js.map)
-        return;
-    r->s->jobs = spec_alloc_array(r->s, js.map->n_pairs, sizeof *r->s->jobs);
-    if (!r->s->jobs) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_jobs = js.map->n_pairs;
-    for (size_t i = 0; i < js.map->n_pairs; i++)
-        load_job(r, &js.map->pairs[i], &r->s->jobs[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_jobs = rd_resources(r, root, "jobs", "'jobs'", sizeof *r->s->jobs, &array, &pairs);
+    r->s->jobs = array;
+    for (size_t i = 0; i < r->s->n_jobs; i++)
+        load_job(r, &pairs[i], &r->s->jobs[i]);
 }

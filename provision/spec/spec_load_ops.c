@@ -202,18 +202,12 @@ static void load_topic(struct rd *r, const struct ypair *p, struct spec_topic *t
 
 void load_topics(struct rd *r, const struct sect *root)
 {
-    const struct ypair *p = rd_get(root, "topics");
-    struct sect ts;
-    if (!p || rd_section(r, p, "'topics'", NULL, &ts) < 0 || !ts.map)
-        return;
-    r->s->topics = spec_alloc_array(r->s, ts.map->n_pairs, sizeof *r->s->topics);
-    if (!r->s->topics) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_topics = ts.map->n_pairs;
-    for (size_t i = 0; i < ts.map->n_pairs; i++)
-        load_topic(r, &ts.map->pairs[i], &r->s->topics[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_topics = rd_resources(r, root, "topics", "'topics'", sizeof *r->s->topics, &array, &pairs);
+    r->s->topics = array;
+    for (size_t i = 0; i < r->s->n_topics; i++)
+        load_topic(r, &pairs[i], &r->s->topics[i]);
 }
 
 /* ---- schedules ---- */
@@ -267,18 +261,12 @@ static void load_schedule(struct rd *r, const struct ypair *p, struct spec_sched
 
 void load_schedules(struct rd *r, const struct sect *root)
 {
-    const struct ypair *p = rd_get(root, "schedules");
-    struct sect ss;
-    if (!p || rd_section(r, p, "'schedules'", NULL, &ss) < 0 || !ss.map)
-        return;
-    r->s->schedules = spec_alloc_array(r->s, ss.map->n_pairs, sizeof *r->s->schedules);
-    if (!r->s->schedules) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_schedules = ss.map->n_pairs;
-    for (size_t i = 0; i < ss.map->n_pairs; i++)
-        load_schedule(r, &ss.map->pairs[i], &r->s->schedules[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_schedules = rd_resources(r, root, "schedules", "'schedules'", sizeof *r->s->schedules, &array, &pairs);
+    r->s->schedules = array;
+    for (size_t i = 0; i < r->s->n_schedules; i++)
+        load_schedule(r, &pairs[i], &r->s->schedules[i]);
 }
 
 /* ---- workflows ---- */
@@ -351,16 +339,10 @@ static void load_workflow(struct rd *r, const struct ypair *p, struct spec_workf
 
 void load_workflows(struct rd *r, const struct sect *root)
 {
-    const struct ypair *p = rd_get(root, "workflows");
-    struct sect ws;
-    if (!p || rd_section(r, p, "'workflows'", NULL, &ws) < 0 || !ws.map)
-        return;
-    r->s->workflows = spec_alloc_array(r->s, ws.map->n_pairs, sizeof *r->s->workflows);
-    if (!r->s->workflows) {
-        r->oom = 1;
-        return;
-    }
-    r->s->n_workflows = ws.map->n_pairs;
-    for (size_t i = 0; i < ws.map->n_pairs; i++)
-        load_workflow(r, &ws.map->pairs[i], &r->s->workflows[i]);
+    void *array;
+    const struct ypair *pairs;
+    r->s->n_workflows = rd_resources(r, root, "workflows", "'workflows'", sizeof *r->s->workflows, &array, &pairs);
+    r->s->workflows = array;
+    for (size_t i = 0; i < r->s->n_workflows; i++)
+        load_workflow(r, &pairs[i], &r->s->workflows[i]);
 }

@@ -100,6 +100,24 @@ static int open_map(struct rd *r, const struct ynode *n, struct spec_loc at, con
     return 0;
 }
 
+size_t rd_resources(struct rd *r, const struct sect *parent, const char *key, const char *what,
+                    size_t size, void **array, const struct ypair **pairs)
+{
+    const struct ypair *p = rd_get(parent, key);
+    struct sect rs;
+    *array = NULL;
+    *pairs = NULL;
+    if (!p || rd_section(r, p, what, NULL, &rs) < 0 || !rs.map || !rs.map->n_pairs)
+        return 0;
+    *array = spec_alloc_array(r->s, rs.map->n_pairs, size);
+    if (!*array) {
+        r->oom = 1;
+        return 0;
+    }
+    *pairs = rs.map->pairs;
+    return rs.map->n_pairs;
+}
+
 int rd_section(struct rd *r, const struct ypair *p, const char *what, const char *const *keys,
                struct sect *out)
 {
