@@ -9,8 +9,6 @@ The stack is tests/e2e/provision/lake.yaml: two tables, two buckets, a topic.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -20,14 +18,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from provision_harness import ACCOUNT_ID, CountingProxy, Moto  # noqa: E402
+from countingproxy import CountingProxy  # noqa: E402
+from motoserver import ACCOUNT_ID, USER_NAME  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("PIPEWRIGHT", ROOT / "build" / "pipewright"))
-if not BIN.is_absolute():
-    BIN = ROOT / BIN
 SPEC = ROOT / "tests" / "e2e" / "provision" / "lake.yaml"
-REGION = "eu-west-1"
+REGION = "eu-west-1"   # conftest's, and the spec's
 
 ORDERS, EVENTS = "Orders-e2e", "Events-e2e"
 LAKE = f"pwtest-lake-e2e-{ACCOUNT_ID}"
@@ -37,58 +33,31 @@ TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{TOPIC}"
 OUR_TAGS = {"pipewright:stack": "pwtest", "pipewright:env": "e2e"}
 
 
+pytestmark = pytest.mark.clean_moto   # every test starts from an empty moto
+
+
 @pytest.fixture(scope="module")
-def aws():
-    moto = Moto(REGION).start()
-    proxy = CountingProxy(moto.url)
+def proxy(moto):
+    p = CountingProxy(moto.url)
     try:
-        yield moto, proxy
+        yield p
     finally:
-        proxy.stop()
-        moto.stop()
+        p.stop()
 
 
 @pytest.fixture(autouse=True)
-def fresh(aws):
-    moto, proxy = aws
-    moto.reset()
+def _fresh_count(proxy):
     proxy.clear()
 
 
 @pytest.fixture
-def boto(aws):
-    return aws[0].client
-
-
-@pytest.fixture
-def proxy(aws):
-    return aws[1]
-
-
-@pytest.fixture
-def pw(aws, tmp_path):
-    moto, proxy = aws
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(home / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL": proxy.url,
-        "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": moto.creds.access_key,
-        "AWS_SECRET_ACCESS_KEY": moto.creds.secret,
-    }
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-        if k in os.environ:
-            env[k] = os.environ[k]
+def pw(run_pw, pw_env, proxy):
+    """pw(*args, spec=SPEC) -> (rc, stdout, stderr), the binary going through the proxy."""
+    env = dict(pw_env, AWS_ENDPOINT_URL=proxy.url)
 
     def run(*args, spec=SPEC):
-        p = subprocess.run([str(BIN), "-f", str(spec), *args], env=env, capture_output=True,
-                           text=True, timeout=180, stdin=subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
+        r = run_pw(["-f", str(spec), *args], env=env, timeout=180)
+        return r.rc, r.out, r.err
     return run
 
 
@@ -324,11 +293,10 @@ def test_drift_junit_and_ignore(pw, boto):
     assert rc == 64 and "no resource 'bucket.nope'" in err
 
 
-def test_unreadable_resource_is_not_checked_never_in_sync(pw, aws):
-    moto, _ = aws
+def test_unreadable_resource_is_not_checked_never_in_sync(pw, moto):
     up(pw)
     # The key stops working: every read fails, and each resource must say so.
-    moto.client("iam").delete_user_policy(UserName="pipewright-provision-e2e", PolicyName="allow-all")
+    moto.client("iam").delete_user_policy(UserName=USER_NAME, PolicyName="allow-all")
     rc, out, err = pw("drift")
     assert rc in (1, 4), out + err
     assert "IN_SYNC" not in out
