@@ -82,8 +82,8 @@ def tags_of(boto, kind, name):
     return out
 
 
-def drift_json(pw):
-    rc, out, err = pw("drift", "--output", "json")
+def drift_json(pw, spec=SPEC):
+    rc, out, err = pw("drift", "--output", "json", spec=spec)
     return rc, json.loads(out), err
 
 
@@ -410,3 +410,45 @@ def test_down_needs_yes_off_a_terminal_and_of_nothing_succeeds(pw, proxy):
     assert rc == 0, out + err
     assert "0 deleted, 0 failed" in out and out.count("absent") == 5
     assert proxy.mutating() == []
+
+
+# --- kinds not supported yet, us-east-1 ----------------------------------------------------
+
+ORDERS_SPEC = ROOT / "examples" / "orders" / "pipewright.yaml"
+
+
+def test_orders_example_reports_unsupported_kinds_and_lives_in_its_region(pw, boto):
+    # The stack lives in the spec's region (us-east-1) whatever AWS_REGION says (eu-west-1).
+    rc, out, err = pw("plan", "--region", "eu-west-2", spec=ORDERS_SPEC)
+    assert rc == 64 and "differs from the spec's region us-east-1" in err
+
+    rc, out, err = pw("plan", spec=ORDERS_SPEC)
+    assert rc == 0, err
+    assert "* database.orders_dev (orders_dev): not supported yet" in out
+    assert "+ table.pipeline-checkpoints (orders-dev-checkpoints): create" in out
+
+    rc, out, err = pw("up", "--yes", spec=ORDERS_SPEC)
+    assert rc == 1, out + err
+    assert "not provisioned: 1 declared resources are of kinds not supported yet: database.orders_dev" in out
+    d, s3 = boto("dynamodb", "us-east-1"), boto("s3", "us-east-1")
+    assert sorted(d.list_tables()["TableNames"]) == ["OrderTable-dev", "orders-dev-checkpoints"]
+    cp = d.describe_table(TableName="orders-dev-checkpoints")["Table"]
+    assert {(k["AttributeName"], k["KeyType"]) for k in cp["KeySchema"]} == {("pipeline", "HASH"), ("shard", "RANGE")}
+    lake = f"orders-lake-dev-{ACCOUNT_ID}"
+    assert s3.get_bucket_location(Bucket=lake)["LocationConstraint"] is None
+    assert boto("dynamodb").list_tables()["TableNames"] == []   # nothing in eu-west-1
+
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=ORDERS_SPEC)
+    assert rc == 1, out + err     # nothing to change, but the plan is incomplete
+    rc, rep, err = drift_json(pw, spec=ORDERS_SPEC)
+    assert rc == 1 and rep["in_sync"] is False
+    status = {r["address"]: r["status"] for r in rep["resources"]}
+    assert status == {"table.orders": "IN_SYNC", "table.pipeline-checkpoints": "IN_SYNC",
+                      "bucket.lake": "IN_SYNC", "database.orders_dev": "NOT_CHECKED"}
+    reason = next(r["reason"] for r in rep["resources"] if r["address"] == "database.orders_dev")
+    assert "not supported yet" in reason
+
+    rc, out, err = pw("down", "--yes", "--delete-data", spec=ORDERS_SPEC)
+    assert rc == 1, out + err
+    assert "3 deleted, 0 failed" in out and "database.orders_dev (orders_dev): not supported yet" in out
+    assert d.list_tables()["TableNames"] == []
