@@ -54,26 +54,14 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 {
     int yes = 0, quiet;
     struct destroy_options o = {0};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
-            yes = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--delete-data") == 0) {
-            o.delete_data = 1;
-            continue;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("down", argv[i][0] == '-' ? "unknown option '%s'"
-                                                             : "unexpected argument '%s'", argv[i]);
-    }
+    const struct cli_flag flags[] = {
+        {"--yes", "-y", &yes},
+        {"--delete-data", NULL, &o.delete_data},
+        {NULL, NULL, NULL},
+    };
+    int early = cli_parse_flags(cli, argc, argv, usage, flags);
+    if (early >= 0)
+        return early;
     int interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
     if (!yes && !interactive)
         return cli_usage_error("down", "down deletes resources: pass --yes when stdin is not a terminal");

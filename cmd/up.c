@@ -65,30 +65,15 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     struct plan_options po = {0};
     struct apply_options ao = {0};
     struct progress pr = {.quiet = cli->quiet};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
-            yes = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--adopt") == 0) {
-            po.adopt = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--allow-replace") == 0) {
-            ao.allow_replace = 1;
-            continue;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("up", argv[i][0] == '-' ? "unknown option '%s'"
-                                                           : "unexpected argument '%s'", argv[i]);
-    }
+    const struct cli_flag flags[] = {
+        {"--yes", "-y", &yes},
+        {"--adopt", NULL, &po.adopt},
+        {"--allow-replace", NULL, &ao.allow_replace},
+        {NULL, NULL, NULL},
+    };
+    int early = cli_parse_flags(cli, argc, argv, usage, flags);
+    if (early >= 0)
+        return early;
     pr.quiet = cli->quiet;
     ao.progress = on_event;
     ao.progress_ctx = &pr;
