@@ -304,6 +304,22 @@ def test_unreadable_resource_is_not_checked_never_in_sync(pw, moto):
         assert out.count("NOT_CHECKED") == 5, out
 
 
+def test_throttled_read_is_not_checked_and_up_changes_nothing(pw, proxy):
+    up(pw)
+    proxy.clear()
+    proxy.throttle("DescribeTable")
+    rc, rep, err = drift_json(pw)
+    assert rc == 1 and rep["exit"] == 1 and rep["in_sync"] is False
+    status = {r["address"]: r["status"] for r in rep["resources"]}
+    assert status == {"table.orders": "NOT_CHECKED", "table.events": "NOT_CHECKED",
+                      "bucket.lake": "IN_SYNC", "bucket.artifacts": "IN_SYNC", "topic.events": "IN_SYNC"}
+    reasons = [r["reason"] for r in rep["resources"] if r["status"] == "NOT_CHECKED"]
+    assert all("ThrottlingException" in r for r in reasons), reasons
+    rc, out, err = pw("up", "--yes")
+    assert rc == 1 and "could not be read" in err and "table.orders" in err
+    assert proxy.mutating() == []
+
+
 # --- ownership -----------------------------------------------------------------------------
 
 
