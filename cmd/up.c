@@ -119,7 +119,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     if (refused) {
         rc = cli_report(&err);
         if (json)
-            rc = stackcmd_print(apply_render_json(&plan, NULL, &out), &out, rc);
+            rc = stackcmd_print(apply_render_json(&plan, NULL, &err, &out), &out, rc);
         goto done;
     }
     if (changes) {
@@ -134,7 +134,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     }
     if (!rc && plan_count(&plan, PLAN_UNSUPPORTED))
         rc = PW_EXIT_FAILED;
-    rc = stackcmd_print(json ? apply_render_json(&plan, ran ? &res : NULL, &out)
+    rc = stackcmd_print(json ? apply_render_json(&plan, ran ? &res : NULL, NULL, &out)
                              : apply_render_text(&plan, ran ? &res : NULL, &out),
                         &out, rc);
 done:

@@ -256,7 +256,8 @@ int apply_render_text(const struct plan *p, const struct apply_result *res, stru
     return rc ? -1 : 0;
 }
 
-int apply_render_json(const struct plan *p, const struct apply_result *res, struct buf *out)
+int apply_render_json(const struct plan *p, const struct apply_result *res,
+                      const struct pw_error *refused, struct buf *out)
 {
     struct buf planj;
     char line[1400];
@@ -277,8 +278,11 @@ int apply_render_json(const struct plan *p, const struct apply_result *res, stru
         }
         i++;
     }
-    cJSON_AddBoolToObject(o, "ok", res && !res->failed && !res->not_started &&
-                                       !plan_count(p, PLAN_UNSUPPORTED));
+    int ok = !refused && (!res || (!res->failed && !res->not_started)) &&
+             !plan_count(p, PLAN_UNSUPPORTED);
+    cJSON_AddBoolToObject(o, "ok", ok);
+    if (refused)
+        cJSON_AddStringToObject(o, "refused", refused->message);
     char *text = cJSON_Print(o);
     rc = text ? buf_appends(out, text) : -1;
     cJSON_free(text);

@@ -161,6 +161,11 @@ def test_second_up_sends_no_mutating_request(pw, proxy):
     rc, out, err = pw("drift")
     assert rc == 0, out + err
     assert "5 in sync, 0 modified, 0 missing, 0 not checked" in out
+    rc, out, err = pw("up", "--yes", "--output", "json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rep["ok"] is True and rep["changes"] is False
+    assert {r["outcome"] for r in rep["resources"]} == {"nothing"}
     assert proxy.mutating() == []
 
 
@@ -336,6 +341,9 @@ def test_foreign_bucket_is_refused_without_adopt_and_left_by_down(pw, boto, prox
     rc, out, err = pw("up", "--yes")
     assert rc == 1, out + err
     assert "nothing was changed" in err and "bucket.artifacts" in err and "--adopt" in err
+    rc, out, err = pw("up", "--yes", "--output", "json")
+    rep = json.loads(out)
+    assert rc == 1 and rep["ok"] is False and "bucket.artifacts" in rep["refused"]
     assert proxy.mutating() == []
     assert boto("dynamodb").list_tables()["TableNames"] == []
 
