@@ -476,3 +476,37 @@ def test_orders_example_reports_unsupported_kinds_and_lives_in_its_region(pw, bo
     assert rc == 1, out + err
     assert "3 deleted, 0 failed" in out and "database.orders_dev (orders_dev): not supported yet" in out
     assert d.list_tables()["TableNames"] == []
+
+
+def test_indexes_are_created_rebuilt_and_dropped_in_place(pw, boto, tmp_path):
+    up(pw)
+    text = SPEC.read_text()
+    changed = text.replace("        projection: keys-only\n", "        projection: all\n").replace(
+        "    ttl: expiresAt\n",
+        "    ttl: expiresAt\n    global_indexes:\n      by_status:\n        key: {hash: status:S}\n")
+    assert changed != text
+    spec = tmp_path / "lake.yaml"
+    spec.write_text(changed)
+
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=spec)
+    assert rc == 2, out + err
+    assert "~ table.orders (Orders-e2e): update in place" in out
+    assert "    index[by_status]: (none) → hash=status:S projection=all" in out
+    assert ("    index[by_kind]: hash=kind:S range=at:N projection=keys-only → "
+            "hash=kind:S range=at:N projection=all") in out
+    rc, out, err = pw("up", "--yes", spec=spec)
+    assert rc == 0, out + err
+    d = boto("dynamodb")
+    [o] = d.describe_table(TableName=ORDERS)["Table"]["GlobalSecondaryIndexes"]
+    assert o["IndexName"] == "by_status" and o["Projection"]["ProjectionType"] == "ALL"
+    [e] = d.describe_table(TableName=EVENTS)["Table"]["GlobalSecondaryIndexes"]
+    assert e["IndexName"] == "by_kind" and e["Projection"]["ProjectionType"] == "ALL"
+    rc, out, err = pw("drift", spec=spec)
+    assert rc == 0, out + err
+
+    # Back to the original spec: by_status goes, by_kind is rebuilt keys-only.
+    up(pw)
+    assert "GlobalSecondaryIndexes" not in d.describe_table(TableName=ORDERS)["Table"] or \
+        d.describe_table(TableName=ORDERS)["Table"]["GlobalSecondaryIndexes"] == []
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err
