@@ -13,6 +13,7 @@ static const char usage[] =
     "\n"
     "Creates or updates everything the spec declares, in dependency order, independent\n"
     "resources in parallel, and waits until each is usable (a table ACTIVE, its stream known).\n"
+    "Deletes what carries the stack's tags but is no longer in the spec (never one holding data).\n"
     "Prints the plan first; on a terminal it asks before changing anything. Every resource is\n"
     "tagged pipewright:stack and pipewright:env. Run twice, the second run changes nothing and\n"
     "prints \"no changes\".\n"
@@ -62,7 +63,7 @@ static int confirm(void)
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
     int yes = 0;
-    struct plan_options po = {0};
+    struct plan_options po = {.find_orphans = 1};
     struct apply_options ao = {0};
     struct progress pr = {.quiet = cli->quiet};
     for (int i = 1; i < argc; i++) {
@@ -107,6 +108,12 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     if (plan_make(&sc.client, &sc.stack, &po, &plan, &err) < 0) {
         rc = cli_report(&err);
         goto done;
+    }
+    if (!plan.orphans_checked) {
+        char line[1400];
+        pw_error_format(&plan.orphans_err, line, sizeof line);
+        fprintf(stderr, "pipewright: warning: could not look for resources the spec no longer "
+                        "declares, so none will be deleted: %s\n", line);
     }
     int changes = plan_has_changes(&plan), refused = apply_check(&plan, &ao, &err) < 0;
     if (!json && (changes || refused)) {

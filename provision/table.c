@@ -612,6 +612,16 @@ static int table_prepare_delete(struct aws_client *c, const struct resource *r,
     return update_table(c, r, in, err);
 }
 
+/* "arn:aws:dynamodb:eu-west-1:123456789012:table/NAME", not a stream or index under it. */
+static int table_name_from_arn(const char *arn, char *name, size_t n)
+{
+    const char *res = res_arn_resource(arn, "dynamodb");
+    if (!res || strncmp(res, "table/", 6) != 0 || strchr(res + 6, '/') || !res[6] || strlen(res + 6) >= n)
+        return 0;
+    snprintf(name, n, "%s", res + 6);
+    return 1;
+}
+
 const struct res_kind res_kind_table = {
     .name = "table",
     .noun = "DynamoDB table",
@@ -624,5 +634,7 @@ const struct res_kind res_kind_table = {
     .update = table_update,
     .destroy = table_destroy,
     .holds_data = table_holds_data,
+    .tagging_type = "dynamodb:table",
+    .name_from_arn = table_name_from_arn,
     .prepare_delete = table_prepare_delete,
 };

@@ -488,6 +488,16 @@ static int topic_destroy(struct aws_client *c, const struct resource *r, const s
     return sns(c, "DeleteTopic", &p, NULL, err);
 }
 
+/* "arn:aws:sns:eu-west-1:123456789012:NAME", not a subscription ("...:NAME:UUID"). */
+static int topic_name_from_arn(const char *arn, char *name, size_t n)
+{
+    const char *res = res_arn_resource(arn, "sns");
+    if (!res || !res[0] || strchr(res, ':') || strlen(res) >= n)
+        return 0;
+    snprintf(name, n, "%s", res);
+    return 1;
+}
+
 const struct res_kind res_kind_topic = {
     .name = "topic",
     .noun = "SNS topic",
@@ -500,5 +510,7 @@ const struct res_kind res_kind_topic = {
     .update = topic_update,
     .destroy = topic_destroy,
     .holds_data = NULL,
+    .tagging_type = "sns",
+    .name_from_arn = topic_name_from_arn,
     .prepare_delete = NULL,
 };

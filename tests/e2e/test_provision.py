@@ -61,8 +61,8 @@ def pw(run_pw, pw_env, proxy):
     return run
 
 
-def up(pw, *extra):
-    rc, out, err = pw("up", "--yes", *extra)
+def up(pw, *extra, spec=SPEC):
+    rc, out, err = pw("up", "--yes", *extra, spec=spec)
     assert rc == 0, f"up failed ({rc}):\n{out}\n{err}"
     return out
 
@@ -510,3 +510,47 @@ def test_indexes_are_created_rebuilt_and_dropped_in_place(pw, boto, tmp_path):
         d.describe_table(TableName=ORDERS)["Table"]["GlobalSecondaryIndexes"] == []
     rc, out, err = pw("drift")
     assert rc == 0, out + err
+
+
+# --- resources the spec no longer declares -------------------------------------------------
+
+
+def test_resources_left_out_of_the_spec_are_deleted_by_up_unless_they_hold_data(pw, boto, proxy, tmp_path):
+    up(pw)
+    boto("dynamodb").put_item(TableName=EVENTS, Item={"userID": {"S": "u1"}, "at": {"N": "1"}})
+    text = SPEC.read_text()
+    # Drop the artifacts bucket (empty) and the topic; rename nothing else.
+    smaller = text.replace("  artifacts:\n    name: pwtest-artifacts-${env}-${account}\n", "")
+    smaller = smaller[:smaller.index("topics:")]
+    spec = tmp_path / "smaller.yaml"
+    spec.write_text(smaller)
+
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=spec)
+    assert rc == 2, out + err
+    assert f"- bucket.{ARTIFACTS} ({ARTIFACTS}): delete S3 bucket" in out
+    assert f"- topic.{TOPIC} ({TOPIC}): delete SNS topic" in out
+    rc, out, err = pw("plan", "--output", "json", spec=spec)
+    plan = json.loads(out)
+    assert plan["orphans_checked"] is True
+    deletes = {r["address"] for r in plan["resources"] if r["action"] == "delete"}
+    assert deletes == {f"bucket.{ARTIFACTS}", f"topic.{TOPIC}"}
+    assert all(not r["in_spec"] for r in plan["resources"] if r["action"] == "delete")
+
+    proxy.clear()
+    up(pw, spec=spec)
+    assert sorted(proxy.mutating()) == sorted([f"DELETE /{ARTIFACTS}", "DeleteTopic"])
+    assert [b["Name"] for b in boto("s3").list_buckets()["Buckets"]] == [LAKE]
+    assert boto("sns").list_topics()["Topics"] == []
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=spec)
+    assert rc == 0, out + err
+
+    # A table holding items is never deleted by up: the plan says so, up refuses whole.
+    no_events = smaller.replace(smaller[smaller.index("  events:\n"):smaller.index("buckets:")], "")
+    spec.write_text(no_events)
+    rc, out, err = pw("plan", spec=spec)
+    assert f"x table.{EVENTS} ({EVENTS}): cannot apply: the spec no longer declares it, but it holds data" in out
+    proxy.clear()
+    rc, out, err = pw("up", "--yes", spec=spec)
+    assert rc == 1 and "nothing was changed" in err and f"table.{EVENTS}" in err
+    assert proxy.mutating() == []
+    assert EVENTS in boto("dynamodb").list_tables()["TableNames"]
