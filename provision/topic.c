@@ -341,10 +341,12 @@ static int change_subscription(struct aws_client *c, const struct resource *r, c
     snprintf(whole, sizeof whole, "subscription[%s]", key);
     int is_whole = strcmp(ch->path, whole) == 0;
     const char *sub_arn = kvlist_get(&a->ids, whole);
+    const struct spec_subscription *declared = find_sub(t, key);
     if (is_whole && ch->new && !ch->old)
-        return subscribe(c, arn, find_sub(t, key), err);
-    if (!is_whole && ch->old == NULL && !kvlist_get(&a->props, whole))
-        return 0;   /* a new subscription's attributes went with its Subscribe */
+        return declared ? subscribe(c, arn, declared, err) : 0;
+    if (!is_whole && (!declared || !kvlist_get(&a->props, whole)))
+        return 0;   /* a new subscription's attributes went with its Subscribe; a removed
+                       one's go with it */
     if (is_whole && !ch->new && ch->old) {
         if (!sub_arn)
             return pw_fail(err, PW_EXIT_FAILED, "cannot remove the subscription %s: it is pending "

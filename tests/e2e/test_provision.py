@@ -554,3 +554,45 @@ def test_resources_left_out_of_the_spec_are_deleted_by_up_unless_they_hold_data(
     assert rc == 1 and "nothing was changed" in err and f"table.{EVENTS}" in err
     assert proxy.mutating() == []
     assert EVENTS in boto("dynamodb").list_tables()["TableNames"]
+
+
+def test_subscriptions_with_attributes_are_added_changed_and_removed(pw, boto, tmp_path):
+    up(pw)
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:pwtest-events"
+    spec = tmp_path / "subs.yaml"
+    spec.write_text(SPEC.read_text().replace(
+        '    subscriptions: ["email:data-team@example.com"]\n',
+        '    subscriptions:\n'
+        '      - email:data-team@example.com\n'
+        f'      - {{protocol: sqs, endpoint: "{queue}", raw_delivery: true,\n'
+        '         filter_policy: {status: [failed], kind: [run]}}\n'))
+    up(pw, spec=spec)
+    sns = boto("sns")
+
+    def sqs_sub():
+        subs = sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]
+        found = [s for s in subs if s["Protocol"] == "sqs"]
+        return found[0] if found else None
+
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sqs_sub()["SubscriptionArn"])["Attributes"]
+    assert attrs["Endpoint"] == queue and attrs["RawMessageDelivery"] == "true"
+    assert json.loads(attrs["FilterPolicy"]) == {"status": ["failed"], "kind": ["run"]}
+    rc, out, err = pw("drift", spec=spec)
+    assert rc == 0, out + err
+
+    # Out of band: raw delivery off. Drift names it; up sets it back on the same subscription.
+    arn = sqs_sub()["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery",
+                                    AttributeValue="false")
+    rc, out, err = pw("drift", spec=spec)
+    assert rc == 2 and f"subscription[sqs:{queue}].raw_delivery: expected true, actual (none)" in out
+    up(pw, spec=spec)
+    assert sqs_sub()["SubscriptionArn"] == arn
+    attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+
+    # Back to the original spec: the sqs subscription goes, its attributes with it.
+    up(pw)
+    assert sqs_sub() is None
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err
