@@ -12,21 +12,22 @@ static const char usage[] =
     "\n"
     "Reads every resource the spec declares (in parallel) and prints what `up` would do:\n"
     "  + create   ~ update in place (property: old -> new)   ! replace (up needs --allow-replace)\n"
+    "  - delete (tagged as the stack's, no longer in the spec)\n"
     "  = no change   ? exists without the stack's tag (up leaves it alone unless --adopt)\n"
     "  x cannot be applied or read   * a kind pipewright does not provision yet\n"
     "Nothing is changed.\n"
     "\n"
     "  --adopt              plan as `up --adopt` would: take over resources without the tag\n"
     "  --detailed-exitcode  exit 0 when there is nothing to do, 2 when there are changes, 1 when\n"
-    "                       the plan is incomplete (a resource could not be read, or is of a kind\n"
-    "                       not supported yet)\n"
+    "                       the plan is incomplete (a resource could not be read, is of a kind not\n"
+    "                       supported yet, or resources left out of the spec could not be looked for)\n"
     "exit: 0 ok, 1 failed (a resource could not be read), 2 changes (--detailed-exitcode),\n"
     "3 invalid spec, 4 credentials.\n";
 
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
     int detailed = 0;
-    struct plan_options po = {0};
+    struct plan_options po = {.find_orphans = 1};
     const struct cli_flag flags[] = {
         {"--detailed-exitcode", NULL, &detailed},
         {"--adopt", NULL, &po.adopt},
@@ -51,7 +52,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
         rc = PW_EXIT_FAILED;
     else if (detailed && plan_has_changes(&plan))
         rc = PW_EXIT_CHANGES;
-    else if (detailed && plan_count(&plan, PLAN_UNSUPPORTED))
+    else if (detailed && (plan_count(&plan, PLAN_UNSUPPORTED) || !plan.orphans_checked))
         rc = PW_EXIT_FAILED;
     rc = stackcmd_print(cli->output == CLI_OUTPUT_JSON ? plan_render_json(&plan, &out)
                                                        : plan_render_text(&plan, &out),

@@ -13,6 +13,7 @@ static const char usage[] =
     "\n"
     "Creates or updates everything the spec declares, in dependency order, independent\n"
     "resources in parallel, and waits until each is usable (a table ACTIVE, its stream known).\n"
+    "Deletes what carries the stack's tags but is no longer in the spec (never one holding data).\n"
     "Prints the plan first; on a terminal it asks before changing anything. Every resource is\n"
     "tagged pipewright:stack and pipewright:env. Run twice, the second run changes nothing and\n"
     "prints \"no changes\".\n"
@@ -62,7 +63,7 @@ static int confirm(void)
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
     int yes = 0;
-    struct plan_options po = {0};
+    struct plan_options po = {.find_orphans = 1};
     struct apply_options ao = {0};
     struct progress pr = {.quiet = cli->quiet};
     const struct cli_flag flags[] = {
@@ -93,6 +94,12 @@ int cmd_up(struct cli *cli, int argc, char **argv)
         rc = cli_report(&err);
         goto done;
     }
+    if (!plan.orphans_checked) {
+        char line[1400];
+        pw_error_format(&plan.orphans_err, line, sizeof line);
+        fprintf(stderr, "pipewright: warning: could not look for resources the spec no longer "
+                        "declares, so none will be deleted: %s\n", line);
+    }
     int changes = plan_has_changes(&plan), refused = apply_check(&plan, &ao, &err) < 0;
     if (!json && (changes || refused)) {
         rc = stackcmd_print(plan_render_text(&plan, &out), &out, 0);
@@ -104,7 +111,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     if (refused) {
         rc = cli_report(&err);
         if (json)
-            rc = stackcmd_print(apply_render_json(&plan, NULL, &out), &out, rc);
+            rc = stackcmd_print(apply_render_json(&plan, NULL, &err, &out), &out, rc);
         goto done;
     }
     if (changes) {
@@ -119,7 +126,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     }
     if (!rc && plan_count(&plan, PLAN_UNSUPPORTED))
         rc = PW_EXIT_FAILED;
-    rc = stackcmd_print(json ? apply_render_json(&plan, ran ? &res : NULL, &out)
+    rc = stackcmd_print(json ? apply_render_json(&plan, ran ? &res : NULL, NULL, &out)
                              : apply_render_text(&plan, ran ? &res : NULL, &out),
                         &out, rc);
 done:

@@ -28,7 +28,8 @@ void apply_result_release(struct apply_result *res)
 
 static int acts(enum plan_action a)
 {
-    return a == PLAN_CREATE || a == PLAN_UPDATE || a == PLAN_REPLACE || a == PLAN_ADOPT;
+    return a == PLAN_CREATE || a == PLAN_UPDATE || a == PLAN_REPLACE || a == PLAN_ADOPT ||
+           a == PLAN_DELETE;
 }
 
 /* Appends an address to a comma-separated list. */
@@ -113,6 +114,11 @@ static int run_one(struct aws_client *c, void *arg, struct pw_error *err)
         emit(t->o, it, doing, -1, NULL);
         rc = k->update(c, r, &it->actual, &it->desired, &it->diff, err);
         break;
+    case PLAN_DELETE:
+        doing = "deleting", done = "deleted";
+        emit(t->o, it, doing, -1, NULL);
+        rc = k->destroy(c, r, &it->actual, err);
+        break;
     case PLAN_REPLACE:
         doing = "replacing", done = "replaced";
         emit(t->o, it, doing, -1, NULL);
@@ -151,11 +157,16 @@ int apply_run(struct aws_client *c, const struct plan *p, const struct apply_opt
     }
     if (apply_check(p, o, err) < 0)
         goto out;
-    for (int level = 0; level < RES_NLEVELS; level++) {
+    /* Creations and updates from the bottom level up; then deletions of what the spec no
+     * longer declares, from the top level down (what depended on them is gone or changed). */
+    for (int pass = 0; pass < 2 * RES_NLEVELS; pass++) {
+        int deleting = pass >= RES_NLEVELS;
+        int level = deleting ? 2 * RES_NLEVELS - 1 - pass : pass;
         size_t nt = 0;
         for (size_t i = 0; i < n; i++) {
             const struct plan_item *it = &p->items[i];
-            if ((int)it->res->kind->level != level || !acts(it->action))
+            if ((int)it->res->kind->level != level || !acts(it->action) ||
+                (it->action == PLAN_DELETE) != deleting)
                 continue;
             if (failed_level) {
                 res->outcome[i] = APPLY_NOT_STARTED;
@@ -215,6 +226,7 @@ static const char *done_word(enum plan_action a)
     case PLAN_UPDATE: return "updated";
     case PLAN_REPLACE: return "replaced";
     case PLAN_ADOPT: return "adopted";
+    case PLAN_DELETE: return "deleted";
     default: return "done";
     }
 }
@@ -256,7 +268,8 @@ int apply_render_text(const struct plan *p, const struct apply_result *res, stru
     return rc ? -1 : 0;
 }
 
-int apply_render_json(const struct plan *p, const struct apply_result *res, struct buf *out)
+int apply_render_json(const struct plan *p, const struct apply_result *res,
+                      const struct pw_error *refused, struct buf *out)
 {
     struct buf planj;
     char line[1400];
@@ -277,8 +290,11 @@ int apply_render_json(const struct plan *p, const struct apply_result *res, stru
         }
         i++;
     }
-    cJSON_AddBoolToObject(o, "ok", res && !res->failed && !res->not_started &&
-                                       !plan_count(p, PLAN_UNSUPPORTED));
+    int ok = !refused && (!res || (!res->failed && !res->not_started)) &&
+             !plan_count(p, PLAN_UNSUPPORTED);
+    cJSON_AddBoolToObject(o, "ok", ok);
+    if (refused)
+        cJSON_AddStringToObject(o, "refused", refused->message);
     char *text = cJSON_Print(o);
     rc = text ? buf_appends(out, text) : -1;
     cJSON_free(text);

@@ -52,9 +52,11 @@ int apply_run(struct aws_client *c, const struct plan *p, const struct apply_opt
               struct apply_result *res, struct pw_error *err);
 
 /* The outcome per resource: text ("+ table.orders (OrderTable-dev): created") or JSON (the
- * plan's resources with "outcome" and "error"). res may be NULL when nothing was run. */
+ * plan's resources with "outcome" and "error", "ok", and "refused" with apply_check's reason).
+ * res is NULL when nothing was run; refused is NULL unless apply_check refused. */
 const char *apply_outcome_name(enum apply_outcome o);
 int apply_render_text(const struct plan *p, const struct apply_result *res, struct buf *out);
-int apply_render_json(const struct plan *p, const struct apply_result *res, struct buf *out);
+int apply_render_json(const struct plan *p, const struct apply_result *res,
+                      const struct pw_error *refused, struct buf *out);
 
 #endif

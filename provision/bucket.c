@@ -373,6 +373,16 @@ out:
     return rc;
 }
 
+/* "arn:aws:s3:::NAME", not an object under it. */
+static int bucket_name_from_arn(const char *arn, char *name, size_t n)
+{
+    const char *res = res_arn_resource(arn, "s3");
+    if (!res || !res[0] || strchr(res, '/') || strlen(res) >= n)
+        return 0;
+    snprintf(name, n, "%s", res);
+    return 1;
+}
+
 const struct res_kind res_kind_bucket = {
     .name = "bucket",
     .noun = "S3 bucket",
@@ -385,5 +395,7 @@ const struct res_kind res_kind_bucket = {
     .update = bucket_update,
     .destroy = bucket_destroy,
     .holds_data = bucket_holds_data,
+    .tagging_type = "s3",
+    .name_from_arn = bucket_name_from_arn,
     .prepare_delete = bucket_empty,
 };

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "provision/aws/workers.h"
+#include "provision/orphans.h"
 
 #define PLAN_THREADS_DEFAULT 8
 
@@ -46,11 +47,38 @@ struct read_task {
     int adopt;
 };
 
+/* A resource the spec no longer declares is deleted by up, unless that would lose data. */
+static int read_orphan(struct aws_client *c, struct plan_item *it, struct pw_error *err)
+{
+    const struct res_kind *k = it->res->kind;
+    int holds = 0;
+    if (k->read(c, it->res, &it->actual, err) < 0)
+        return -1;
+    if (it->actual.presence != RES_OWNED) {   /* gone since the lookup, or retagged */
+        it->action = PLAN_NOOP;
+        return 0;
+    }
+    if (k->holds_data && k->holds_data(c, it->res, &it->actual, &holds, err) < 0)
+        return -1;
+    const char *dp = kvlist_get(&it->actual.props, "deletion_protection");
+    if (holds || (dp && strcmp(dp, "true") == 0)) {
+        pw_fail(&it->err, PW_EXIT_FAILED, "the spec no longer declares it, but it %s: up never "
+                "deletes data; empty it, or run down --delete-data with a spec that declares it",
+                holds ? "holds data" : "has deletion protection on");
+        it->action = PLAN_BLOCKED;
+        return 0;
+    }
+    it->action = PLAN_DELETE;
+    return 0;
+}
+
 static int read_one(struct aws_client *c, void *arg, struct pw_error *err)
 {
     struct read_task *t = arg;
     struct plan_item *it = t->it;
     const struct res_kind *k = it->res->kind;
+    if (!it->res->decl)
+        return read_orphan(c, it, err);
     if (k->desired(it->res, &it->desired, err) < 0 || k->read(c, it->res, &it->actual, err) < 0 ||
         res_diff_compute(k, &it->desired, &it->actual.props, &it->diff, err) < 0)
         return -1;
@@ -58,16 +86,48 @@ static int read_one(struct aws_client *c, void *arg, struct pw_error *err)
     return 0;
 }
 
+/* Looks the orphans up (one paginated query) and makes a resource of each. */
+static int find_orphans(struct aws_client *c, const struct stack *st, struct plan *p,
+                        struct orphan **found, size_t *nfound, struct pw_error *err)
+{
+    if (orphans_find(c, st, found, nfound, &p->orphans_err) < 0)
+        return 0;   /* the plan says it could not look; not fatal */
+    p->orphans_checked = 1;
+    p->orphans = calloc(*nfound ? *nfound : 1, sizeof *p->orphans);
+    if (!p->orphans) {
+        orphans_free(*found, *nfound);
+        *found = NULL;
+        *nfound = 0;
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    }
+    for (size_t i = 0; i < *nfound; i++) {
+        struct resource *r = &p->orphans[i];
+        r->kind = (*found)[i].kind;
+        snprintf(r->address, sizeof r->address, "%s.%s", r->kind->name, (*found)[i].name);
+        r->id = r->name = (*found)[i].name;
+        r->stack = st;
+    }
+    p->n_orphans = *nfound;
+    return 0;
+}
+
 int plan_make(struct aws_client *c, const struct stack *st, const struct plan_options *o,
               struct plan *p, struct pw_error *err)
 {
-    size_t n = st->n, ntasks = 0;
-    struct read_task *tasks = calloc(n ? n : 1, sizeof *tasks);
-    void **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    struct worker_result *results = calloc(n ? n : 1, sizeof *results);
+    struct orphan *found = NULL;
+    size_t nfound = 0, ntasks = 0, n;
+    struct read_task *tasks = NULL;
+    void **ptrs = NULL;
+    struct worker_result *results = NULL;
     int rc = -1;
     memset(p, 0, sizeof *p);
     p->stack = st;
+    if (o && o->find_orphans && find_orphans(c, st, p, &found, &nfound, err) < 0)
+        goto out;
+    n = st->n + p->n_orphans;
+    tasks = calloc(n ? n : 1, sizeof *tasks);
+    ptrs = calloc(n ? n : 1, sizeof *ptrs);
+    results = calloc(n ? n : 1, sizeof *results);
     p->items = calloc(n ? n : 1, sizeof *p->items);
     if (!tasks || !ptrs || !results || !p->items) {
         pw_fail(err, PW_EXIT_FAILED, "out of memory");
@@ -76,7 +136,7 @@ int plan_make(struct aws_client *c, const struct stack *st, const struct plan_op
     p->n = n;
     for (size_t i = 0; i < n; i++) {
         struct plan_item *it = &p->items[i];
-        it->res = &st->items[i];
+        it->res = i < st->n ? &st->items[i] : &p->orphans[i - st->n];
         kvlist_init(&it->desired);
         res_actual_init(&it->actual);
         res_diff_init(&it->diff);
@@ -98,8 +158,22 @@ int plan_make(struct aws_client *c, const struct stack *st, const struct plan_op
             it->err = results[k].err;
             res_diff_release(&it->diff);
         }
+    /* An orphan that vanished since the lookup is not part of the plan. */
+    size_t w = st->n;
+    for (size_t i = st->n; i < p->n; i++) {
+        if (p->items[i].action == PLAN_NOOP) {
+            kvlist_release(&p->items[i].desired);
+            res_actual_release(&p->items[i].actual);
+            res_diff_release(&p->items[i].diff);
+        } else {
+            p->items[w++] = p->items[i];
+        }
+    }
+    p->n = w;
     rc = 0;
 out:
+    /* The orphans' names live on in p->orphans: only the array goes. */
+    free(found);
     if (rc < 0)
         plan_release(p);
     free(tasks);
@@ -120,6 +194,11 @@ void plan_release(struct plan *p)
     free(p->items);
     p->items = NULL;
     p->n = 0;
+    for (size_t i = 0; p->orphans && i < p->n_orphans; i++)
+        free((char *)p->orphans[i].name);
+    free(p->orphans);
+    p->orphans = NULL;
+    p->n_orphans = 0;
 }
 
 size_t plan_count(const struct plan *p, enum plan_action a)
@@ -133,21 +212,21 @@ size_t plan_count(const struct plan *p, enum plan_action a)
 int plan_has_changes(const struct plan *p)
 {
     return plan_count(p, PLAN_CREATE) || plan_count(p, PLAN_UPDATE) ||
-           plan_count(p, PLAN_REPLACE) || plan_count(p, PLAN_ADOPT);
+           plan_count(p, PLAN_REPLACE) || plan_count(p, PLAN_ADOPT) || plan_count(p, PLAN_DELETE);
 }
 
 const char *plan_action_name(enum plan_action a)
 {
     static const char *const names[PLAN_NACTIONS] = {
         "no-change", "create", "update", "replace", "adopt", "foreign", "blocked",
-        "not-supported", "error",
+        "not-supported", "error", "delete",
     };
     return (unsigned)a < PLAN_NACTIONS ? names[a] : "?";
 }
 
 char plan_action_mark(enum plan_action a)
 {
-    static const char marks[PLAN_NACTIONS] = {'=', '+', '~', '!', '~', '?', 'x', '*', 'x'};
+    static const char marks[PLAN_NACTIONS] = {'=', '+', '~', '!', '~', '?', 'x', '*', 'x', '-'};
     return (unsigned)a < PLAN_NACTIONS ? marks[a] : '?';
 }
 
@@ -219,9 +298,13 @@ static int render_item(const struct plan *p, const struct plan_item *it, struct 
         pw_error_format(&it->err, line, sizeof line);
         rc |= buf_appendf(out, "could not be read: %s\n", line);
         break;
+    case PLAN_DELETE:
+        rc |= buf_appendf(out, "delete %s (tagged as the stack's; the spec no longer declares it)\n",
+                          r->kind->noun);
+        break;
     }
     if (it->action != PLAN_NOOP && it->action != PLAN_FOREIGN && it->action != PLAN_ERROR &&
-        it->action != PLAN_UNSUPPORTED)
+        it->action != PLAN_UNSUPPORTED && it->action != PLAN_DELETE)
         rc |= render_changes(it, out);
     return rc;
 }
@@ -238,9 +321,10 @@ int plan_render_text(const struct plan *p, struct buf *out)
                           plan_count(p, PLAN_NOOP));
     else
         rc |= buf_appendf(out, "\nplan: %zu to create, %zu to update, %zu to replace, %zu to adopt, "
-                               "%zu unchanged\n",
+                               "%zu to delete, %zu unchanged\n",
                           plan_count(p, PLAN_CREATE), plan_count(p, PLAN_UPDATE),
-                          plan_count(p, PLAN_REPLACE), plan_count(p, PLAN_ADOPT), plan_count(p, PLAN_NOOP));
+                          plan_count(p, PLAN_REPLACE), plan_count(p, PLAN_ADOPT),
+                          plan_count(p, PLAN_DELETE), plan_count(p, PLAN_NOOP));
     if (plan_count(p, PLAN_FOREIGN))
         rc |= buf_appendf(out, "%zu foreign (exist without our tag; up refuses unless --adopt)\n",
                           plan_count(p, PLAN_FOREIGN));
@@ -251,6 +335,11 @@ int plan_render_text(const struct plan *p, struct buf *out)
     if (plan_count(p, PLAN_UNSUPPORTED))
         rc |= buf_appendf(out, "%zu declared resources are of kinds not supported yet: not planned\n",
                           plan_count(p, PLAN_UNSUPPORTED));
+    if (p->orphans_err.message[0]) {
+        char line[1400];
+        pw_error_format(&p->orphans_err, line, sizeof line);
+        rc |= buf_appendf(out, "could not look for resources the spec no longer declares: %s\n", line);
+    }
     return rc ? -1 : 0;
 }
 
@@ -276,6 +365,7 @@ static cJSON *item_json(const struct plan_item *it)
     cJSON_AddStringToObject(o, "id", r->id);
     cJSON_AddStringToObject(o, "name", r->name);
     cJSON_AddStringToObject(o, "action", plan_action_name(it->action));
+    cJSON_AddBoolToObject(o, "in_spec", r->decl != NULL);
     cJSON *changes = cJSON_AddArrayToObject(o, "changes");
     if (it->action == PLAN_CREATE) {
         for (size_t i = 0; i < it->desired.len; i++) {
@@ -286,7 +376,7 @@ static cJSON *item_json(const struct plan_item *it)
             cJSON_AddStringToObject(c, "mode", "in-place");
             cJSON_AddItemToArray(changes, c);
         }
-    } else if (it->action != PLAN_ERROR && it->action != PLAN_UNSUPPORTED) {
+    } else if (it->action != PLAN_ERROR && it->action != PLAN_UNSUPPORTED && it->action != PLAN_DELETE) {
         for (size_t i = 0; i < it->diff.len; i++) {
             const struct res_change *ch = &it->diff.items[i];
             cJSON *c = cJSON_CreateObject();
@@ -324,7 +414,9 @@ int plan_render_json(const struct plan *p, struct buf *out)
         cJSON_AddNumberToObject(sum, plan_action_name((enum plan_action)a),
                                 (double)plan_count(p, (enum plan_action)a));
     cJSON_AddBoolToObject(o, "changes", plan_has_changes(p));
-    cJSON_AddBoolToObject(o, "complete", !plan_count(p, PLAN_ERROR) && !plan_count(p, PLAN_UNSUPPORTED));
+    cJSON_AddBoolToObject(o, "complete", !plan_count(p, PLAN_ERROR) && !plan_count(p, PLAN_UNSUPPORTED) &&
+                                             !p->orphans_err.message[0]);
+    cJSON_AddBoolToObject(o, "orphans_checked", p->orphans_checked);
     char *text = cJSON_Print(o);
     int rc = text ? buf_appends(out, text) : -1;
     cJSON_free(text);

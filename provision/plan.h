@@ -20,8 +20,9 @@ enum plan_action {
     PLAN_BLOCKED,       /* x a change pipewright cannot make (yet), or a foreign one to replace */
     PLAN_UNSUPPORTED,   /* * a kind pipewright does not provision yet */
     PLAN_ERROR,         /* x could not be read */
+    PLAN_DELETE,        /* - ours, but the spec no longer declares it (plan_options.find_orphans) */
 };
-#define PLAN_NACTIONS 9
+#define PLAN_NACTIONS 10
 
 struct plan_item {
     const struct resource *res;
@@ -34,13 +35,19 @@ struct plan_item {
 
 struct plan {
     const struct stack *stack;
-    struct plan_item *items;    /* stack order */
+    struct plan_item *items;    /* stack order, then the orphans */
     size_t n;
+    struct resource *orphans;   /* resources the stack's tags found that the spec does not
+                                   declare (decl NULL); items point at them */
+    size_t n_orphans;
+    int orphans_checked;        /* 1 when they were looked for and the lookup worked */
+    struct pw_error orphans_err;/* why the lookup failed */
 };
 
 struct plan_options {
     int adopt;                  /* foreign resources become PLAN_ADOPT */
     int threads;                /* parallel reads; 0 = a default */
+    int find_orphans;           /* also look for resources the spec no longer declares */
 };
 
 /* Reads everything and decides. -1 only when the plan could not be made at all (no memory, no
@@ -54,7 +61,7 @@ size_t plan_count(const struct plan *p, enum plan_action a);
 int plan_has_changes(const struct plan *p);
 
 /* The action's name in JSON ("create", "no-change", "not-supported", ...) and its mark in
- * text ('+', '~', '!', '=', '?', 'x', '*'). */
+ * text ('+', '~', '!', '=', '?', 'x', '*', '-'). */
 const char *plan_action_name(enum plan_action a);
 char plan_action_mark(enum plan_action a);
 

@@ -281,6 +281,25 @@ int res_path_member(const char *path, const char *set, char *out, size_t n)
     return 1;
 }
 
+const char *res_arn_resource(const char *arn, const char *service)
+{
+    /* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
+    const char *p = arn;
+    size_t sl = strlen(service);
+    if (strncmp(p, "arn:", 4) != 0 || !(p = strchr(p + 4, ':')))
+        return NULL;
+    p++;
+    if (strncmp(p, service, sl) != 0 || p[sl] != ':')
+        return NULL;
+    p += sl + 1;
+    for (int i = 0; i < 2; i++)
+        if (!(p = strchr(p, ':')))
+            return NULL;
+        else
+            p++;
+    return p;
+}
+
 static int key_cmp(const void *a, const void *b)
 {
     const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;

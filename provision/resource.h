@@ -112,6 +112,14 @@ struct res_kind {
      * delete marker, turns a table's deletion protection off. NULL: nothing to do. */
     int (*prepare_delete)(struct aws_client *c, const struct resource *r,
                           const struct res_actual *a, struct pw_error *err);
+
+    /* Finding resources the stack owns that its spec no longer declares (orphans.c): the
+     * Resource Groups Tagging API's type ("dynamodb:table", "s3", "sns"), and the resource's
+     * name from an ARN of that type (0 when the ARN is another resource of the type, such as a
+     * topic's subscription). NULL: not looked for. read, destroy, holds_data and prepare_delete
+     * of such a kind work on a resource whose decl is NULL. */
+    const char *tagging_type;
+    int (*name_from_arn)(const char *arn, char *name, size_t n);
 };
 
 /* The table of kinds, in level order; NULL-terminated. */
@@ -169,6 +177,9 @@ int res_actual_tag(const struct resource *r, struct kvlist *props, const char *k
 /* The member key of a path under a bracketed set: ("tags[team]", "tags") -> "team" into out.
  * 0 when path is not of that shape. */
 int res_path_member(const char *path, const char *set, char *out, size_t n);
+/* The resource part of an ARN of service ("arn:aws:sns:eu-west-1:123:name" -> "name"), or NULL
+ * when it is not an ARN of that service. */
+const char *res_arn_resource(const char *arn, const char *service);
 /* JSON text normalised for comparison: parsed, object keys sorted, printed without spaces.
  * NULL on a parse failure or out of memory; the caller frees. */
 char *res_json_normalise(const char *text);

@@ -341,10 +341,12 @@ static int change_subscription(struct aws_client *c, const struct resource *r, c
     snprintf(whole, sizeof whole, "subscription[%s]", key);
     int is_whole = strcmp(ch->path, whole) == 0;
     const char *sub_arn = kvlist_get(&a->ids, whole);
+    const struct spec_subscription *declared = find_sub(t, key);
     if (is_whole && ch->new && !ch->old)
-        return subscribe(c, arn, find_sub(t, key), err);
-    if (!is_whole && ch->old == NULL && !kvlist_get(&a->props, whole))
-        return 0;   /* a new subscription's attributes went with its Subscribe */
+        return declared ? subscribe(c, arn, declared, err) : 0;
+    if (!is_whole && (!declared || !kvlist_get(&a->props, whole)))
+        return 0;   /* a new subscription's attributes went with its Subscribe; a removed
+                       one's go with it */
     if (is_whole && !ch->new && ch->old) {
         if (!sub_arn)
             return pw_fail(err, PW_EXIT_FAILED, "cannot remove the subscription %s: it is pending "
@@ -488,6 +490,16 @@ static int topic_destroy(struct aws_client *c, const struct resource *r, const s
     return sns(c, "DeleteTopic", &p, NULL, err);
 }
 
+/* "arn:aws:sns:eu-west-1:123456789012:NAME", not a subscription ("...:NAME:UUID"). */
+static int topic_name_from_arn(const char *arn, char *name, size_t n)
+{
+    const char *res = res_arn_resource(arn, "sns");
+    if (!res || !res[0] || strchr(res, ':') || strlen(res) >= n)
+        return 0;
+    snprintf(name, n, "%s", res);
+    return 1;
+}
+
 const struct res_kind res_kind_topic = {
     .name = "topic",
     .noun = "SNS topic",
@@ -500,5 +512,7 @@ const struct res_kind res_kind_topic = {
     .update = topic_update,
     .destroy = topic_destroy,
     .holds_data = NULL,
+    .tagging_type = "sns",
+    .name_from_arn = topic_name_from_arn,
     .prepare_delete = NULL,
 };

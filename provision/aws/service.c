@@ -14,6 +14,8 @@ static const struct aws_service services[] = {
      AWS_PROTO_JSON, "1.1", "AWSGlue", NULL, 0},
     {"iam", "iam", "iam", "IAM", "iam",
      AWS_PROTO_QUERY, NULL, NULL, "2010-05-08", 1},
+    {"resourcegroupstaggingapi", "tagging", "tagging", "RESOURCE_GROUPS_TAGGING_API",
+     "resource_groups_tagging_api", AWS_PROTO_JSON, "1.1", "ResourceGroupsTaggingAPI_20170126", NULL, 0},
     {"s3", "s3", "s3", "S3", "s3",
      AWS_PROTO_REST_XML, NULL, NULL, NULL, 0},
     {"scheduler", "scheduler", "scheduler", "SCHEDULER", "scheduler",

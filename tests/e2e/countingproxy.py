@@ -2,12 +2,14 @@
 
 It forwards every request byte for byte (the Host header included, so moto's signature check
 still verifies it) and records method, path and operation, so a test can assert that a second
-`up` sent no mutating request, or that `down` refused before sending any.
+`up` sent no mutating request, or that `down` refused before sending any. It can also answer
+one operation with a canned error (throttling) every time, whatever order requests come in.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import threading
 import urllib.parse
@@ -23,7 +25,16 @@ class _Forward(BaseHTTPRequestHandler):
     def _forward(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.server.record(self.command, self.path, self.headers, body)
+        op = self.server.record(self.command, self.path, self.headers, body)
+        fault = self.server.faults.get(op)
+        if fault:
+            status, ctype, data = fault
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         up = urllib.parse.urlsplit(self.server.upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
         conn.connect()
@@ -80,6 +91,7 @@ class CountingProxy(ThreadingHTTPServer):
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.lock = threading.Lock()
         self.requests: list[dict] = []
+        self.faults: dict[str, tuple[int, str, bytes]] = {}   # operation -> canned answer
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
@@ -87,10 +99,18 @@ class CountingProxy(ThreadingHTTPServer):
         op, mutating = operation_of(method, path, headers, body)
         with self.lock:
             self.requests.append({"method": method, "path": path, "op": op, "mutating": mutating})
+        return op
+
+    def throttle(self, operation: str):
+        """Answers every request of a JSON-protocol operation with DynamoDB's throttling error."""
+        body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+                           "message": "Rate of requests exceeds the allowed throughput."}).encode()
+        self.faults[operation] = (400, "application/x-amz-json-1.0", body)
 
     def clear(self):
         with self.lock:
             self.requests.clear()
+            self.faults.clear()
 
     def mutating(self) -> list[str]:
         with self.lock:

@@ -61,8 +61,8 @@ def pw(run_pw, pw_env, proxy):
     return run
 
 
-def up(pw, *extra):
-    rc, out, err = pw("up", "--yes", *extra)
+def up(pw, *extra, spec=SPEC):
+    rc, out, err = pw("up", "--yes", *extra, spec=spec)
     assert rc == 0, f"up failed ({rc}):\n{out}\n{err}"
     return out
 
@@ -161,6 +161,11 @@ def test_second_up_sends_no_mutating_request(pw, proxy):
     rc, out, err = pw("drift")
     assert rc == 0, out + err
     assert "5 in sync, 0 modified, 0 missing, 0 not checked" in out
+    rc, out, err = pw("up", "--yes", "--output", "json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rep["ok"] is True and rep["changes"] is False
+    assert {r["outcome"] for r in rep["resources"]} == {"nothing"}
     assert proxy.mutating() == []
 
 
@@ -304,6 +309,22 @@ def test_unreadable_resource_is_not_checked_never_in_sync(pw, moto):
         assert out.count("NOT_CHECKED") == 5, out
 
 
+def test_throttled_read_is_not_checked_and_up_changes_nothing(pw, proxy):
+    up(pw)
+    proxy.clear()
+    proxy.throttle("DescribeTable")
+    rc, rep, err = drift_json(pw)
+    assert rc == 1 and rep["exit"] == 1 and rep["in_sync"] is False
+    status = {r["address"]: r["status"] for r in rep["resources"]}
+    assert status == {"table.orders": "NOT_CHECKED", "table.events": "NOT_CHECKED",
+                      "bucket.lake": "IN_SYNC", "bucket.artifacts": "IN_SYNC", "topic.events": "IN_SYNC"}
+    reasons = [r["reason"] for r in rep["resources"] if r["status"] == "NOT_CHECKED"]
+    assert all("ThrottlingException" in r for r in reasons), reasons
+    rc, out, err = pw("up", "--yes")
+    assert rc == 1 and "could not be read" in err and "table.orders" in err
+    assert proxy.mutating() == []
+
+
 # --- ownership -----------------------------------------------------------------------------
 
 
@@ -320,6 +341,9 @@ def test_foreign_bucket_is_refused_without_adopt_and_left_by_down(pw, boto, prox
     rc, out, err = pw("up", "--yes")
     assert rc == 1, out + err
     assert "nothing was changed" in err and "bucket.artifacts" in err and "--adopt" in err
+    rc, out, err = pw("up", "--yes", "--output", "json")
+    rep = json.loads(out)
+    assert rc == 1 and rep["ok"] is False and "bucket.artifacts" in rep["refused"]
     assert proxy.mutating() == []
     assert boto("dynamodb").list_tables()["TableNames"] == []
 
@@ -452,3 +476,123 @@ def test_orders_example_reports_unsupported_kinds_and_lives_in_its_region(pw, bo
     assert rc == 1, out + err
     assert "3 deleted, 0 failed" in out and "database.orders_dev (orders_dev): not supported yet" in out
     assert d.list_tables()["TableNames"] == []
+
+
+def test_indexes_are_created_rebuilt_and_dropped_in_place(pw, boto, tmp_path):
+    up(pw)
+    text = SPEC.read_text()
+    changed = text.replace("        projection: keys-only\n", "        projection: all\n").replace(
+        "    ttl: expiresAt\n",
+        "    ttl: expiresAt\n    global_indexes:\n      by_status:\n        key: {hash: status:S}\n")
+    assert changed != text
+    spec = tmp_path / "lake.yaml"
+    spec.write_text(changed)
+
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=spec)
+    assert rc == 2, out + err
+    assert "~ table.orders (Orders-e2e): update in place" in out
+    assert "    index[by_status]: (none) → hash=status:S projection=all" in out
+    assert ("    index[by_kind]: hash=kind:S range=at:N projection=keys-only → "
+            "hash=kind:S range=at:N projection=all") in out
+    rc, out, err = pw("up", "--yes", spec=spec)
+    assert rc == 0, out + err
+    d = boto("dynamodb")
+    [o] = d.describe_table(TableName=ORDERS)["Table"]["GlobalSecondaryIndexes"]
+    assert o["IndexName"] == "by_status" and o["Projection"]["ProjectionType"] == "ALL"
+    [e] = d.describe_table(TableName=EVENTS)["Table"]["GlobalSecondaryIndexes"]
+    assert e["IndexName"] == "by_kind" and e["Projection"]["ProjectionType"] == "ALL"
+    rc, out, err = pw("drift", spec=spec)
+    assert rc == 0, out + err
+
+    # Back to the original spec: by_status goes, by_kind is rebuilt keys-only.
+    up(pw)
+    assert "GlobalSecondaryIndexes" not in d.describe_table(TableName=ORDERS)["Table"] or \
+        d.describe_table(TableName=ORDERS)["Table"]["GlobalSecondaryIndexes"] == []
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err
+
+
+# --- resources the spec no longer declares -------------------------------------------------
+
+
+def test_resources_left_out_of_the_spec_are_deleted_by_up_unless_they_hold_data(pw, boto, proxy, tmp_path):
+    up(pw)
+    boto("dynamodb").put_item(TableName=EVENTS, Item={"userID": {"S": "u1"}, "at": {"N": "1"}})
+    text = SPEC.read_text()
+    # Drop the artifacts bucket (empty) and the topic; rename nothing else.
+    smaller = text.replace("  artifacts:\n    name: pwtest-artifacts-${env}-${account}\n", "")
+    smaller = smaller[:smaller.index("topics:")]
+    spec = tmp_path / "smaller.yaml"
+    spec.write_text(smaller)
+
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=spec)
+    assert rc == 2, out + err
+    assert f"- bucket.{ARTIFACTS} ({ARTIFACTS}): delete S3 bucket" in out
+    assert f"- topic.{TOPIC} ({TOPIC}): delete SNS topic" in out
+    rc, out, err = pw("plan", "--output", "json", spec=spec)
+    plan = json.loads(out)
+    assert plan["orphans_checked"] is True
+    deletes = {r["address"] for r in plan["resources"] if r["action"] == "delete"}
+    assert deletes == {f"bucket.{ARTIFACTS}", f"topic.{TOPIC}"}
+    assert all(not r["in_spec"] for r in plan["resources"] if r["action"] == "delete")
+
+    proxy.clear()
+    up(pw, spec=spec)
+    assert sorted(proxy.mutating()) == sorted([f"DELETE /{ARTIFACTS}", "DeleteTopic"])
+    assert [b["Name"] for b in boto("s3").list_buckets()["Buckets"]] == [LAKE]
+    assert boto("sns").list_topics()["Topics"] == []
+    rc, out, err = pw("plan", "--detailed-exitcode", spec=spec)
+    assert rc == 0, out + err
+
+    # A table holding items is never deleted by up: the plan says so, up refuses whole.
+    no_events = smaller.replace(smaller[smaller.index("  events:\n"):smaller.index("buckets:")], "")
+    spec.write_text(no_events)
+    rc, out, err = pw("plan", spec=spec)
+    assert f"x table.{EVENTS} ({EVENTS}): cannot apply: the spec no longer declares it, but it holds data" in out
+    proxy.clear()
+    rc, out, err = pw("up", "--yes", spec=spec)
+    assert rc == 1 and "nothing was changed" in err and f"table.{EVENTS}" in err
+    assert proxy.mutating() == []
+    assert EVENTS in boto("dynamodb").list_tables()["TableNames"]
+
+
+def test_subscriptions_with_attributes_are_added_changed_and_removed(pw, boto, tmp_path):
+    up(pw)
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:pwtest-events"
+    spec = tmp_path / "subs.yaml"
+    spec.write_text(SPEC.read_text().replace(
+        '    subscriptions: ["email:data-team@example.com"]\n',
+        '    subscriptions:\n'
+        '      - email:data-team@example.com\n'
+        f'      - {{protocol: sqs, endpoint: "{queue}", raw_delivery: true,\n'
+        '         filter_policy: {status: [failed], kind: [run]}}\n'))
+    up(pw, spec=spec)
+    sns = boto("sns")
+
+    def sqs_sub():
+        subs = sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]
+        found = [s for s in subs if s["Protocol"] == "sqs"]
+        return found[0] if found else None
+
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sqs_sub()["SubscriptionArn"])["Attributes"]
+    assert attrs["Endpoint"] == queue and attrs["RawMessageDelivery"] == "true"
+    assert json.loads(attrs["FilterPolicy"]) == {"status": ["failed"], "kind": ["run"]}
+    rc, out, err = pw("drift", spec=spec)
+    assert rc == 0, out + err
+
+    # Out of band: raw delivery off. Drift names it; up sets it back on the same subscription.
+    arn = sqs_sub()["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery",
+                                    AttributeValue="false")
+    rc, out, err = pw("drift", spec=spec)
+    assert rc == 2 and f"subscription[sqs:{queue}].raw_delivery: expected true, actual (none)" in out
+    up(pw, spec=spec)
+    assert sqs_sub()["SubscriptionArn"] == arn
+    attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+
+    # Back to the original spec: the sqs subscription goes, its attributes with it.
+    up(pw)
+    assert sqs_sub() is None
+    rc, out, err = pw("drift")
+    assert rc == 0, out + err

@@ -16,6 +16,7 @@
 #include "provision/resource.h"
 #include "provision/stack.h"
 #include "provision/bucket.h"
+#include "provision/orphans.h"
 #include "provision/plan.h"
 #include "provision/table.h"
 #include "provision/topic.h"
@@ -683,6 +684,33 @@ static void topic_changes_are_named(void **state)
     xml_free(sqs_attrs);
 }
 
+/* --- orphans ------------------------------------------------------------------------------- */
+
+static void arns_name_their_resource_or_nothing(void **state)
+{
+    (void)state;
+    const struct res_kind *k = NULL;
+    char name[256];
+    assert_true(orphan_from_arn("arn:aws:dynamodb:eu-west-1:123456789012:table/Old-dev", &k, name, sizeof name));
+    assert_ptr_equal(k, &res_kind_table);
+    assert_string_equal(name, "Old-dev");
+    assert_true(orphan_from_arn("arn:aws:s3:::old-bucket", &k, name, sizeof name));
+    assert_ptr_equal(k, &res_kind_bucket);
+    assert_string_equal(name, "old-bucket");
+    assert_true(orphan_from_arn("arn:aws-cn:sns:cn-north-1:123456789012:old-topic", &k, name, sizeof name));
+    assert_ptr_equal(k, &res_kind_topic);
+    assert_string_equal(name, "old-topic");
+    /* Things under a resource, other services, garbage: not an orphan of ours. */
+    assert_false(orphan_from_arn("arn:aws:dynamodb:eu-west-1:1:table/T/stream/2024", &k, name, sizeof name));
+    assert_false(orphan_from_arn("arn:aws:dynamodb:eu-west-1:1:table/T/index/i", &k, name, sizeof name));
+    assert_false(orphan_from_arn("arn:aws:s3:::bucket/key", &k, name, sizeof name));
+    assert_false(orphan_from_arn("arn:aws:sns:eu-west-1:1:topic:5c8a-uuid", &k, name, sizeof name));
+    assert_false(orphan_from_arn("arn:aws:sqs:eu-west-1:1:queue", &k, name, sizeof name));
+    assert_false(orphan_from_arn("arn:aws:dynamodb", &k, name, sizeof name));
+    assert_false(orphan_from_arn("not an arn", &k, name, sizeof name));
+    assert_false(orphan_from_arn("arn:aws:s3:::", &k, name, sizeof name));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,6 +729,7 @@ int main(void)
         cmocka_unit_test(xml_writer_escapes_and_refuses_control_characters),
         cmocka_unit_test(topic_pending_email_and_confirmed_sqs_are_in_sync),
         cmocka_unit_test(topic_changes_are_named),
+        cmocka_unit_test(arns_name_their_resource_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
