@@ -1,5 +1,6 @@
 /* down.c — `pipewright down`: delete what the spec's stack owns. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,7 +9,7 @@
 #include "provision/destroy.h"
 
 static const char usage[] =
-    "usage: pipewright down [-f FILE] [--var KEY=VALUE]... [--delete-data] [--yes]\n"
+    "usage: pipewright down [-f FILE] [--var KEY=VALUE]... [--delete-data] [--yes] [--wait-timeout S]\n"
     "                       [--output text|json]\n"
     "\n"
     "Deletes every resource of the spec that carries the stack's tag, in reverse dependency\n"
@@ -19,6 +20,7 @@ static const char usage[] =
     "  --delete-data  empty buckets of every version and delete marker, turn deletion protection\n"
     "                 off, and delete them with their data\n"
     "  --yes          do not ask (needed when stdin is not a terminal)\n"
+    "  --wait-timeout S  how long to wait for each deletion to finish (default 300)\n"
     "exit: 0 done, 1 refused or failed (or some declared kinds are not supported yet),\n"
     "3 invalid spec, 4 credentials, 64 usage.\n";
 
@@ -53,6 +55,7 @@ static int confirm(const char *stack, int delete_data)
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
     int yes = 0, quiet;
+    long wait_s = 0;
     struct destroy_options o = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -65,6 +68,14 @@ int cmd_down(struct cli *cli, int argc, char **argv)
         }
         if (strcmp(argv[i], "--delete-data") == 0) {
             o.delete_data = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--wait-timeout") == 0 || strncmp(argv[i], "--wait-timeout=", 15) == 0) {
+            const char *v = argv[i][14] == '=' ? argv[i] + 15 : i + 1 < argc ? argv[++i] : "";
+            char *end;
+            wait_s = strtol(v, &end, 10);
+            if (!v[0] || *end || wait_s < 1 || wait_s > 86400)
+                return cli_usage_error("down", "--wait-timeout takes seconds (1-86400), not '%s'", v);
             continue;
         }
         int r = cli_global_option(cli, argc, argv, &i);
@@ -88,6 +99,8 @@ int cmd_down(struct cli *cli, int argc, char **argv)
     int rc = stackcmd_open(cli, &sc);
     if (rc)
         return rc;
+    if (wait_s)
+        sc.stack.wait_timeout_s = wait_s;
     buf_init(&out, 0);
     memset(&rep, 0, sizeof rep);
     if (!yes && !confirm(sc.stack.name, o.delete_data)) {

@@ -1,5 +1,6 @@
 /* up.c — `pipewright up`: make AWS match the spec. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 
 static const char usage[] =
     "usage: pipewright up [-f FILE] [--var KEY=VALUE]... [--yes] [--adopt] [--allow-replace]\n"
+    "                     [--wait-timeout S]\n"
     "                     [--output text|json]\n"
     "\n"
     "Creates or updates everything the spec declares, in dependency order, independent\n"
@@ -23,6 +25,7 @@ static const char usage[] =
     "                   tag (otherwise up refuses and changes nothing)\n"
     "  --allow-replace  delete and create again what AWS cannot change in place (a table's key);\n"
     "                   its data is lost\n"
+    "  --wait-timeout S how long to wait for each resource to become usable (default 300)\n"
     "exit: 0 done, 1 failed or refused (or some declared kinds are not supported yet),\n"
     "3 invalid spec, 4 credentials.\n";
 
@@ -63,6 +66,7 @@ static int confirm(void)
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
     int yes = 0;
+    long wait_s = 0;
     struct plan_options po = {.find_orphans = 1};
     struct apply_options ao = {0};
     struct progress pr = {.quiet = cli->quiet};
@@ -81,6 +85,14 @@ int cmd_up(struct cli *cli, int argc, char **argv)
         }
         if (strcmp(argv[i], "--allow-replace") == 0) {
             ao.allow_replace = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--wait-timeout") == 0 || strncmp(argv[i], "--wait-timeout=", 15) == 0) {
+            const char *v = argv[i][14] == '=' ? argv[i] + 15 : i + 1 < argc ? argv[++i] : "";
+            char *end;
+            wait_s = strtol(v, &end, 10);
+            if (!v[0] || *end || wait_s < 1 || wait_s > 86400)
+                return cli_usage_error("up", "--wait-timeout takes seconds (1-86400), not '%s'", v);
             continue;
         }
         int r = cli_global_option(cli, argc, argv, &i);
@@ -103,6 +115,8 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     int rc = stackcmd_open(cli, &sc);
     if (rc)
         return rc;
+    if (wait_s)
+        sc.stack.wait_timeout_s = wait_s;
     buf_init(&out, 0);
     apply_result_init(&res);
     if (plan_make(&sc.client, &sc.stack, &po, &plan, &err) < 0) {
