@@ -35,10 +35,19 @@ struct cli {
  * for options they do not know, so global options work before and after the command. */
 int cli_global_option(struct cli *cli, int argc, char **argv, int *i);
 
-/* The whole option parsing of a command that takes no options of its own: -h prints usage
- * to stdout, global options are taken, anything else is a usage error. Returns -1 when the
- * command should run, otherwise the exit code to return at once. */
-int cli_no_options(struct cli *cli, int argc, char **argv, const char *usage);
+/* A command's on/off option: --yes (alias -y) sets *on to 1. */
+struct cli_flag {
+    const char *name;
+    const char *alias;   /* or NULL */
+    int *on;
+};
+
+/* The whole option parsing of a command whose own options are on/off flags (flags ends with
+ * {NULL}; NULL for none): -h prints usage to stdout, flags and global options are taken,
+ * anything else is a usage error. Returns -1 when the command should run, otherwise the exit
+ * code to return at once. */
+int cli_parse_flags(struct cli *cli, int argc, char **argv, const char *usage,
+                    const struct cli_flag *flags);
 
 /* Prints "pipewright: <msg>" and a hint line to stderr; returns PW_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -130,7 +130,7 @@ static void print_json(const struct report *r)
 
 int cmd_doctor(struct cli *cli, int argc, char **argv)
 {
-    int early = cli_no_options(cli, argc, argv, usage);
+    int early = cli_parse_flags(cli, argc, argv, usage, NULL);
     if (early >= 0)
         return early;
     struct pw_error err;

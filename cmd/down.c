@@ -1,6 +1,5 @@
 /* down.c — `pipewright down`: delete what the spec's stack owns. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,7 +8,7 @@
 #include "provision/destroy.h"
 
 static const char usage[] =
-    "usage: pipewright down [-f FILE] [--var KEY=VALUE]... [--delete-data] [--yes] [--wait-timeout S]\n"
+    "usage: pipewright down [-f FILE] [--var KEY=VALUE]... [--delete-data] [--yes]\n"
     "                       [--output text|json]\n"
     "\n"
     "Deletes every resource of the spec that carries the stack's tag, in reverse dependency\n"
@@ -20,7 +19,6 @@ static const char usage[] =
     "  --delete-data  empty buckets of every version and delete marker, turn deletion protection\n"
     "                 off, and delete them with their data\n"
     "  --yes          do not ask (needed when stdin is not a terminal)\n"
-    "  --wait-timeout S  how long to wait for each deletion to finish (default 300)\n"
     "exit: 0 done, 1 refused or failed (or some declared kinds are not supported yet),\n"
     "3 invalid spec, 4 credentials, 64 usage.\n";
 
@@ -55,36 +53,15 @@ static int confirm(const char *stack, int delete_data)
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
     int yes = 0, quiet;
-    long wait_s = 0;
     struct destroy_options o = {0};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
-            yes = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--delete-data") == 0) {
-            o.delete_data = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--wait-timeout") == 0 || strncmp(argv[i], "--wait-timeout=", 15) == 0) {
-            const char *v = argv[i][14] == '=' ? argv[i] + 15 : i + 1 < argc ? argv[++i] : "";
-            char *end;
-            wait_s = strtol(v, &end, 10);
-            if (!v[0] || *end || wait_s < 1 || wait_s > 86400)
-                return cli_usage_error("down", "--wait-timeout takes seconds (1-86400), not '%s'", v);
-            continue;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("down", argv[i][0] == '-' ? "unknown option '%s'"
-                                                             : "unexpected argument '%s'", argv[i]);
-    }
+    const struct cli_flag flags[] = {
+        {"--yes", "-y", &yes},
+        {"--delete-data", NULL, &o.delete_data},
+        {NULL, NULL, NULL},
+    };
+    int early = cli_parse_flags(cli, argc, argv, usage, flags);
+    if (early >= 0)
+        return early;
     int interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
     if (!yes && !interactive)
         return cli_usage_error("down", "down deletes resources: pass --yes when stdin is not a terminal");
@@ -99,8 +76,6 @@ int cmd_down(struct cli *cli, int argc, char **argv)
     int rc = stackcmd_open(cli, &sc);
     if (rc)
         return rc;
-    if (wait_s)
-        sc.stack.wait_timeout_s = wait_s;
     buf_init(&out, 0);
     memset(&rep, 0, sizeof rep);
     if (!yes && !confirm(sc.stack.name, o.delete_data)) {

@@ -170,13 +170,26 @@ int cli_global_option(struct cli *cli, int argc, char **argv, int *i)
     return 0;
 }
 
-int cli_no_options(struct cli *cli, int argc, char **argv, const char *usage)
+static int take_flag(const struct cli_flag *flags, const char *arg)
+{
+    for (const struct cli_flag *f = flags; f && f->name; f++)
+        if (strcmp(arg, f->name) == 0 || (f->alias && strcmp(arg, f->alias) == 0)) {
+            *f->on = 1;
+            return 1;
+        }
+    return 0;
+}
+
+int cli_parse_flags(struct cli *cli, int argc, char **argv, const char *usage,
+                    const struct cli_flag *flags)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
             return PW_EXIT_OK;
         }
+        if (take_flag(flags, argv[i]))
+            continue;
         int r = cli_global_option(cli, argc, argv, &i);
         if (r < 0)
             return PW_EXIT_USAGE;

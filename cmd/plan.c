@@ -28,26 +28,14 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 {
     int detailed = 0;
     struct plan_options po = {.find_orphans = 1};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--detailed-exitcode") == 0) {
-            detailed = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--adopt") == 0) {
-            po.adopt = 1;
-            continue;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("plan", argv[i][0] == '-' ? "unknown option '%s'"
-                                                             : "unexpected argument '%s'", argv[i]);
-    }
+    const struct cli_flag flags[] = {
+        {"--detailed-exitcode", NULL, &detailed},
+        {"--adopt", NULL, &po.adopt},
+        {NULL, NULL, NULL},
+    };
+    int early = cli_parse_flags(cli, argc, argv, usage, flags);
+    if (early >= 0)
+        return early;
     struct stackcmd sc;
     struct plan plan;
     struct pw_error err;

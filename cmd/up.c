@@ -1,6 +1,5 @@
 /* up.c — `pipewright up`: make AWS match the spec. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,7 +9,6 @@
 
 static const char usage[] =
     "usage: pipewright up [-f FILE] [--var KEY=VALUE]... [--yes] [--adopt] [--allow-replace]\n"
-    "                     [--wait-timeout S]\n"
     "                     [--output text|json]\n"
     "\n"
     "Creates or updates everything the spec declares, in dependency order, independent\n"
@@ -25,7 +23,6 @@ static const char usage[] =
     "                   tag (otherwise up refuses and changes nothing)\n"
     "  --allow-replace  delete and create again what AWS cannot change in place (a table's key);\n"
     "                   its data is lost\n"
-    "  --wait-timeout S how long to wait for each resource to become usable (default 300)\n"
     "exit: 0 done, 1 failed or refused (or some declared kinds are not supported yet),\n"
     "3 invalid spec, 4 credentials.\n";
 
@@ -66,42 +63,18 @@ static int confirm(void)
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
     int yes = 0;
-    long wait_s = 0;
     struct plan_options po = {.find_orphans = 1};
     struct apply_options ao = {0};
     struct progress pr = {.quiet = cli->quiet};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return PW_EXIT_OK;
-        }
-        if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
-            yes = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--adopt") == 0) {
-            po.adopt = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--allow-replace") == 0) {
-            ao.allow_replace = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--wait-timeout") == 0 || strncmp(argv[i], "--wait-timeout=", 15) == 0) {
-            const char *v = argv[i][14] == '=' ? argv[i] + 15 : i + 1 < argc ? argv[++i] : "";
-            char *end;
-            wait_s = strtol(v, &end, 10);
-            if (!v[0] || *end || wait_s < 1 || wait_s > 86400)
-                return cli_usage_error("up", "--wait-timeout takes seconds (1-86400), not '%s'", v);
-            continue;
-        }
-        int r = cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return PW_EXIT_USAGE;
-        if (r == 0)
-            return cli_usage_error("up", argv[i][0] == '-' ? "unknown option '%s'"
-                                                           : "unexpected argument '%s'", argv[i]);
-    }
+    const struct cli_flag flags[] = {
+        {"--yes", "-y", &yes},
+        {"--adopt", NULL, &po.adopt},
+        {"--allow-replace", NULL, &ao.allow_replace},
+        {NULL, NULL, NULL},
+    };
+    int early = cli_parse_flags(cli, argc, argv, usage, flags);
+    if (early >= 0)
+        return early;
     pr.quiet = cli->quiet;
     ao.progress = on_event;
     ao.progress_ctx = &pr;
@@ -115,8 +88,6 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     int rc = stackcmd_open(cli, &sc);
     if (rc)
         return rc;
-    if (wait_s)
-        sc.stack.wait_timeout_s = wait_s;
     buf_init(&out, 0);
     apply_result_init(&res);
     if (plan_make(&sc.client, &sc.stack, &po, &plan, &err) < 0) {

@@ -15,7 +15,7 @@ static const char usage[] =
 
 int cmd_validate(struct cli *cli, int argc, char **argv)
 {
-    int early = cli_no_options(cli, argc, argv, usage);
+    int early = cli_parse_flags(cli, argc, argv, usage, NULL);
     if (early >= 0)
         return early;
     struct diag_list diags;

@@ -9,7 +9,7 @@
 
 int cmd_version(struct cli *cli, int argc, char **argv)
 {
-    int early = cli_no_options(cli, argc, argv, "usage: pipewright version\n\nprints the version of pipewright and of the libraries it uses\n");
+    int early = cli_parse_flags(cli, argc, argv, "usage: pipewright version\n\nprints the version of pipewright and of the libraries it uses\n", NULL);
     if (early >= 0)
         return early;
     if (cli->output == CLI_OUTPUT_JSON)
