@@ -529,6 +529,10 @@ static int table_update(struct aws_client *c, const struct resource *r, const st
     (void)desired;
     if (!kvlist_get(&a->ids, "arn"))
         return pw_fail(err, PW_EXIT_FAILED, "table '%s': its ARN is unknown", r->name);
+    /* A table still settling from someone else's change refuses UpdateTable: wait first. */
+    const char *status = kvlist_get(&a->ids, "status");
+    if ((!status || strcmp(status, "ACTIVE") != 0) && table_wait(c, r, WAIT_ACTIVE, err) < 0)
+        return -1;
     /* UpdateTable takes one kind of change at a time; each waits for ACTIVE again. */
     int billing = res_diff_touches(d, "billing");
     if (billing && update_billing(c, r, a, err) < 0)
