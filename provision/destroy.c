@@ -265,18 +265,11 @@ int destroy_render_json(const struct destroy_report *rep, struct buf *out)
 {
     const struct plan *p = &rep->plan;
     char line[1400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "stack", p->stack->name);
-    cJSON_AddStringToObject(o, "env", p->stack->env);
-    cJSON_AddStringToObject(o, "region", p->stack->region);
-    cJSON_AddStringToObject(o, "account", p->stack->account);
-    cJSON *arr = cJSON_AddArrayToObject(o, "resources");
+    cJSON *arr;
+    cJSON *o = plan_json_report(p, &arr);
     for (size_t i = 0; i < p->n; i++) {
         const struct plan_item *it = &p->items[i];
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "address", it->res->address);
-        cJSON_AddStringToObject(r, "kind", it->res->kind->name);
-        cJSON_AddStringToObject(r, "name", it->res->name);
+        cJSON *r = plan_json_resource(it->res);
         cJSON_AddStringToObject(r, "state", destroy_state_name(rep->state[i]));
         cJSON_AddBoolToObject(r, "holds_data", rep->holds_data[i]);
         cJSON_AddBoolToObject(r, "deletion_protection", rep->protected[i]);
@@ -289,9 +282,5 @@ int destroy_render_json(const struct destroy_report *rep, struct buf *out)
     cJSON_AddBoolToObject(o, "refused", rep->refused);
     cJSON_AddNumberToObject(o, "deleted", (double)rep->deleted);
     cJSON_AddNumberToObject(o, "failed", (double)rep->failed);
-    char *text = cJSON_Print(o);
-    int rc = text ? buf_appends(out, text) : -1;
-    cJSON_free(text);
-    cJSON_Delete(o);
-    return rc;
+    return plan_json_finish(o, out);
 }

@@ -167,28 +167,15 @@ int drift_render_text(const struct drift_report *rep, struct buf *out)
 
 /* --- JSON --------------------------------------------------------------------------------- */
 
-static void str_or_null(cJSON *o, const char *name, const char *v)
-{
-    cJSON_AddItemToObject(o, name, v ? cJSON_CreateString(v) : cJSON_CreateNull());
-}
-
 int drift_render_json(const struct drift_report *rep, struct buf *out)
 {
     const struct plan *p = &rep->plan;
     char line[1400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "stack", p->stack->name);
-    cJSON_AddStringToObject(o, "env", p->stack->env);
-    cJSON_AddStringToObject(o, "region", p->stack->region);
-    cJSON_AddStringToObject(o, "account", p->stack->account);
-    cJSON *arr = cJSON_AddArrayToObject(o, "resources");
+    cJSON *arr;
+    cJSON *o = plan_json_report(p, &arr);
     for (size_t i = 0; i < p->n; i++) {
         const struct plan_item *it = &p->items[i];
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "address", it->res->address);
-        cJSON_AddStringToObject(r, "kind", it->res->kind->name);
-        cJSON_AddStringToObject(r, "id", it->res->id);
-        cJSON_AddStringToObject(r, "name", it->res->name);
+        cJSON *r = plan_json_resource(it->res);
         cJSON_AddStringToObject(r, "status", drift_status_name(rep->status[i]));
         cJSON_AddBoolToObject(r, "owned", it->actual.presence == RES_OWNED);
         cJSON *props = cJSON_AddArrayToObject(r, "differences");
@@ -196,8 +183,8 @@ int drift_render_json(const struct drift_report *rep, struct buf *out)
             for (size_t k = 0; k < it->diff.len; k++) {
                 cJSON *d = cJSON_CreateObject();
                 cJSON_AddStringToObject(d, "property", it->diff.items[k].path);
-                str_or_null(d, "expected", it->diff.items[k].new);
-                str_or_null(d, "actual", it->diff.items[k].old);
+                plan_json_str_or_null(d, "expected", it->diff.items[k].new);
+                plan_json_str_or_null(d, "actual", it->diff.items[k].old);
                 cJSON_AddItemToArray(props, d);
             }
         if (rep->status[i] == DRIFT_NOT_CHECKED) {
@@ -213,11 +200,7 @@ int drift_render_json(const struct drift_report *rep, struct buf *out)
     cJSON_AddNumberToObject(sum, "ignored", (double)rep->ignored);
     cJSON_AddBoolToObject(o, "in_sync", drift_exit(rep) == PW_EXIT_OK);
     cJSON_AddNumberToObject(o, "exit", drift_exit(rep));
-    char *text = cJSON_Print(o);
-    int rc = text ? buf_appends(out, text) : -1;
-    cJSON_free(text);
-    cJSON_Delete(o);
-    return rc;
+    return plan_json_finish(o, out);
 }
 
 /* --- JUnit -------------------------------------------------------------------------------- */

@@ -350,20 +350,47 @@ static const char *mode_name(enum res_change_mode m)
     return m == RES_REPLACE ? "replace" : m == RES_UNSUPPORTED ? "unsupported" : "in-place";
 }
 
-static void add_str_or_null(cJSON *o, const char *name, const char *v)
+void plan_json_str_or_null(cJSON *o, const char *name, const char *v)
 {
     cJSON_AddItemToObject(o, name, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+cJSON *plan_json_report(const struct plan *p, cJSON **resources)
+{
+    const struct stack *st = p->stack;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "stack", st->name);
+    cJSON_AddStringToObject(o, "env", st->env);
+    cJSON_AddStringToObject(o, "region", st->region);
+    cJSON_AddStringToObject(o, "account", st->account);
+    *resources = cJSON_AddArrayToObject(o, "resources");
+    return o;
+}
+
+cJSON *plan_json_resource(const struct resource *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "address", r->address);
+    cJSON_AddStringToObject(o, "kind", r->kind->name);
+    cJSON_AddStringToObject(o, "id", r->id);
+    cJSON_AddStringToObject(o, "name", r->name);
+    return o;
+}
+
+int plan_json_finish(cJSON *report, struct buf *out)
+{
+    char *text = cJSON_Print(report);
+    int rc = text ? buf_appends(out, text) : -1;
+    cJSON_free(text);
+    cJSON_Delete(report);
+    return rc;
 }
 
 static cJSON *item_json(const struct plan_item *it)
 {
     const struct resource *r = it->res;
     char line[1400];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "address", r->address);
-    cJSON_AddStringToObject(o, "kind", r->kind->name);
-    cJSON_AddStringToObject(o, "id", r->id);
-    cJSON_AddStringToObject(o, "name", r->name);
+    cJSON *o = plan_json_resource(r);
     cJSON_AddStringToObject(o, "action", plan_action_name(it->action));
     cJSON_AddBoolToObject(o, "in_spec", r->decl != NULL);
     cJSON *changes = cJSON_AddArrayToObject(o, "changes");
@@ -381,8 +408,8 @@ static cJSON *item_json(const struct plan_item *it)
             const struct res_change *ch = &it->diff.items[i];
             cJSON *c = cJSON_CreateObject();
             cJSON_AddStringToObject(c, "property", ch->path);
-            add_str_or_null(c, "old", ch->old);
-            add_str_or_null(c, "new", ch->new);
+            plan_json_str_or_null(c, "old", ch->old);
+            plan_json_str_or_null(c, "new", ch->new);
             cJSON_AddStringToObject(c, "mode", mode_name(ch->mode));
             if (ch->why)
                 cJSON_AddStringToObject(c, "why", ch->why);
@@ -400,13 +427,8 @@ static cJSON *item_json(const struct plan_item *it)
 
 int plan_render_json(const struct plan *p, struct buf *out)
 {
-    const struct stack *st = p->stack;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "stack", st->name);
-    cJSON_AddStringToObject(o, "env", st->env);
-    cJSON_AddStringToObject(o, "region", st->region);
-    cJSON_AddStringToObject(o, "account", st->account);
-    cJSON *res = cJSON_AddArrayToObject(o, "resources");
+    cJSON *res;
+    cJSON *o = plan_json_report(p, &res);
     for (size_t i = 0; i < p->n; i++)
         cJSON_AddItemToArray(res, item_json(&p->items[i]));
     cJSON *sum = cJSON_AddObjectToObject(o, "summary");
@@ -417,9 +439,5 @@ int plan_render_json(const struct plan *p, struct buf *out)
     cJSON_AddBoolToObject(o, "complete", !plan_count(p, PLAN_ERROR) && !plan_count(p, PLAN_UNSUPPORTED) &&
                                              !p->orphans_err.message[0]);
     cJSON_AddBoolToObject(o, "orphans_checked", p->orphans_checked);
-    char *text = cJSON_Print(o);
-    int rc = text ? buf_appends(out, text) : -1;
-    cJSON_free(text);
-    cJSON_Delete(o);
-    return rc;
+    return plan_json_finish(o, out);
 }

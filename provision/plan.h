@@ -71,6 +71,16 @@ const char *plan_value(const char *v);
 int plan_render_text(const struct plan *p, struct buf *out);
 int plan_render_json(const struct plan *p, struct buf *out);
 
+/* The pieces every JSON report (plan, drift, down) is made of, so they stay one format:
+ * the opening object with stack, env, region, account and a "resources" array (*resources);
+ * a resource's identity (address, kind, id, name); and the ending that prints the report into
+ * out and frees it. */
+struct cJSON;
+struct cJSON *plan_json_report(const struct plan *p, struct cJSON **resources);
+struct cJSON *plan_json_resource(const struct resource *r);
+void plan_json_str_or_null(struct cJSON *o, const char *name, const char *v);
+int plan_json_finish(struct cJSON *report, struct buf *out);
+
 /* "orders (env dev) in eu-west-1, account 123456789012" */
 int plan_render_header(const struct stack *st, struct buf *out);
 
