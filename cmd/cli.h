@@ -35,16 +35,18 @@ struct cli {
  * for options they do not know, so global options work before and after the command. */
 int cli_global_option(struct cli *cli, int argc, char **argv, int *i);
 
-/* A command's on/off option: --yes (alias -y) sets *on to 1. */
+/* A command's own option: an on/off one (--yes, alias -y, sets *on to 1) or, when value is
+ * set, one that takes a value (--table KEY or --table=KEY stores a pointer into argv in *value;
+ * given twice, the last wins). */
 struct cli_flag {
     const char *name;
     const char *alias;   /* or NULL */
-    int *on;
+    int *on;             /* on/off options; also set to 1 for value options when not NULL */
+    const char **value;  /* value options */
 };
 
-/* The whole option parsing of a command whose own options are on/off flags (flags ends with
- * {NULL}; NULL for none): -h prints usage to stdout, flags and global options are taken,
- * anything else is a usage error. Returns -1 when the command should run, otherwise the exit
+/* The whole option parsing of a command (flags ends with {NULL}; NULL for none): -h prints
+ * usage to stdout, flags and global options are taken, anything else is a usage error. Returns -1 when the command should run, otherwise the exit
  * code to return at once. */
 int cli_parse_flags(struct cli *cli, int argc, char **argv, const char *usage,
                     const struct cli_flag *flags);

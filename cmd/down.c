@@ -55,9 +55,9 @@ int cmd_down(struct cli *cli, int argc, char **argv)
     int yes = 0, quiet;
     struct destroy_options o = {0};
     const struct cli_flag flags[] = {
-        {"--yes", "-y", &yes},
-        {"--delete-data", NULL, &o.delete_data},
-        {NULL, NULL, NULL},
+        {"--yes", "-y", &yes, NULL},
+        {"--delete-data", NULL, &o.delete_data, NULL},
+        {NULL, NULL, NULL, NULL},
     };
     int early = cli_parse_flags(cli, argc, argv, usage, flags);
     if (early >= 0)

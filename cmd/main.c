@@ -170,13 +170,34 @@ int cli_global_option(struct cli *cli, int argc, char **argv, int *i)
     return 0;
 }
 
-static int take_flag(const struct cli_flag *flags, const char *arg)
+/* 1 when argv[*i] is one of flags (its value consumed too), 0 when not, -1 when a value
+ * option has no value or an on/off option was given one. */
+static int take_flag(const struct cli_flag *flags, int argc, char **argv, int *i)
 {
-    for (const struct cli_flag *f = flags; f && f->name; f++)
-        if (strcmp(arg, f->name) == 0 || (f->alias && strcmp(arg, f->alias) == 0)) {
-            *f->on = 1;
-            return 1;
+    const char *arg = argv[*i];
+    for (const struct cli_flag *f = flags; f && f->name; f++) {
+        size_t n = strlen(f->name);
+        int exact = strcmp(arg, f->name) == 0 || (f->alias && strcmp(arg, f->alias) == 0);
+        int inline_value = strncmp(arg, f->name, n) == 0 && arg[n] == '=';
+        if (!exact && !inline_value)
+            continue;
+        if (!f->value) {
+            if (inline_value) {
+                cli_usage_error(argv[0], "option '%s' takes no value", f->name);
+                return -1;
+            }
+        } else if (inline_value) {
+            *f->value = arg + n + 1;
+        } else if (*i + 1 < argc) {
+            *f->value = argv[++*i];
+        } else {
+            cli_usage_error(argv[0], "option '%s' needs a value", f->name);
+            return -1;
         }
+        if (f->on)
+            *f->on = 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -188,9 +209,12 @@ int cli_parse_flags(struct cli *cli, int argc, char **argv, const char *usage,
             fputs(usage, stdout);
             return PW_EXIT_OK;
         }
-        if (take_flag(flags, argv[i]))
+        int r = take_flag(flags, argc, argv, &i);
+        if (r < 0)
+            return PW_EXIT_USAGE;
+        if (r > 0)
             continue;
-        int r = cli_global_option(cli, argc, argv, &i);
+        r = cli_global_option(cli, argc, argv, &i);
         if (r < 0)
             return PW_EXIT_USAGE;
         if (r == 0)

@@ -29,9 +29,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
     int detailed = 0;
     struct plan_options po = {.find_orphans = 1};
     const struct cli_flag flags[] = {
-        {"--detailed-exitcode", NULL, &detailed},
-        {"--adopt", NULL, &po.adopt},
-        {NULL, NULL, NULL},
+        {"--detailed-exitcode", NULL, &detailed, NULL},
+        {"--adopt", NULL, &po.adopt, NULL},
+        {NULL, NULL, NULL, NULL},
     };
     int early = cli_parse_flags(cli, argc, argv, usage, flags);
     if (early >= 0)

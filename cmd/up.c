@@ -67,10 +67,10 @@ int cmd_up(struct cli *cli, int argc, char **argv)
     struct apply_options ao = {0};
     struct progress pr = {.quiet = cli->quiet};
     const struct cli_flag flags[] = {
-        {"--yes", "-y", &yes},
-        {"--adopt", NULL, &po.adopt},
-        {"--allow-replace", NULL, &ao.allow_replace},
-        {NULL, NULL, NULL},
+        {"--yes", "-y", &yes, NULL},
+        {"--adopt", NULL, &po.adopt, NULL},
+        {"--allow-replace", NULL, &ao.allow_replace, NULL},
+        {NULL, NULL, NULL, NULL},
     };
     int early = cli_parse_flags(cli, argc, argv, usage, flags);
     if (early >= 0)
