@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"help", cmd_help, "show this help, or a command's"},
     {"init", cmd_init, "write a starter spec, or one of the examples"},
     {"plan", cmd_plan, "what up would do, per resource and property (+ create, ~ update, ! replace)"},
+    {"seed", cmd_seed, "load JSON, JSON Lines, DynamoDB JSON, CSV or generated items into a table"},
     {"up", cmd_up, "create or update everything the spec declares; waits until usable"},
     {"validate", cmd_validate, "check a spec offline; every error with its line and column"},
     {"version", cmd_version, "print the version"},

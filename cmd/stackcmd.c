@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_spec(struct cli *cli, struct spec **out)
+int stackcmd_load_spec(struct cli *cli, struct spec **out)
 {
     struct diag_list diags;
     struct pw_error err = {0};
@@ -53,11 +53,21 @@ static int pin_region(struct cli *cli, const struct spec *spec, struct pw_error 
 
 int stackcmd_open(struct cli *cli, struct stackcmd *sc)
 {
-    struct pw_error err;
-    memset(sc, 0, sizeof *sc);
-    int rc = load_spec(cli, &sc->spec);
-    if (rc)
+    struct spec *spec = NULL;
+    int rc = stackcmd_load_spec(cli, &spec);
+    if (rc) {
+        memset(sc, 0, sizeof *sc);
         return rc;
+    }
+    return stackcmd_connect(cli, sc, spec);
+}
+
+int stackcmd_connect(struct cli *cli, struct stackcmd *sc, struct spec *spec)
+{
+    struct pw_error err;
+    int rc;
+    memset(sc, 0, sizeof *sc);
+    sc->spec = spec;
     if (pin_region(cli, sc->spec, &err) < 0)
         goto fail;
     if (aws_client_init(&sc->client, &cli->aws, &err) < 0)

@@ -21,6 +21,11 @@ struct stackcmd {
 
 /* 0 when everything is ready; otherwise the exit code, the reason already on stderr. */
 int stackcmd_open(struct cli *cli, struct stackcmd *sc);
+/* The two halves of stackcmd_open, for a command that works offline before it connects (seed
+ * checks its data first): the spec alone (0 or the exit code, errors shown as validate shows
+ * them); then the rest, taking ownership of spec whatever happens. */
+int stackcmd_load_spec(struct cli *cli, struct spec **out);
+int stackcmd_connect(struct cli *cli, struct stackcmd *sc, struct spec *spec);
 void stackcmd_close(struct stackcmd *sc);
 
 /* Prints the buffer to stdout, or fails with "out of memory" on stderr; returns rc or 1. */

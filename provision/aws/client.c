@@ -595,8 +595,8 @@ int aws_request_query(struct aws_request *r, const char *action, const struct kv
     return 0;
 }
 
-int aws_json_call(struct aws_client *c, const char *service, const char *operation,
-                  const cJSON *input, cJSON **output, struct pw_error *err)
+int aws_json_call_text(struct aws_client *c, const char *service, const char *operation,
+                       const char *body, size_t len, cJSON **output, struct pw_error *err)
 {
     *output = NULL;
     const struct aws_service *svc = aws_service_find(service);
@@ -604,19 +604,13 @@ int aws_json_call(struct aws_client *c, const char *service, const char *operati
         return pw_fail(err, PW_EXIT_USAGE, "unknown service '%s'", service);
     struct aws_request rq;
     struct aws_response rs;
-    char *body = input ? cJSON_PrintUnformatted(input) : NULL;
     int rc = -1;
     aws_request_init(&rq, svc, operation, "POST", "/");
     aws_response_init(&rs);
-    *output = NULL;
-    if (input && !body) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory");
-        goto out;
-    }
     if (aws_request_json(&rq, operation, err) < 0)
         goto out;
     rq.body = body ? body : "{}";
-    rq.body_len = strlen(rq.body);
+    rq.body_len = body ? len : 2;
     if (aws_send(c, &rq, &rs, err) < 0)
         goto out;
     *output = rs.body.len ? cJSON_ParseWithLength(rs.body.data, rs.body.len) : cJSON_CreateObject();
@@ -626,9 +620,20 @@ int aws_json_call(struct aws_client *c, const char *service, const char *operati
     }
     rc = 0;
 out:
-    cJSON_free(body);
     aws_request_release(&rq);
     aws_response_release(&rs);
+    return rc;
+}
+
+int aws_json_call(struct aws_client *c, const char *service, const char *operation,
+                  const cJSON *input, cJSON **output, struct pw_error *err)
+{
+    *output = NULL;
+    char *body = input ? cJSON_PrintUnformatted(input) : NULL;
+    if (input && !body)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    int rc = aws_json_call_text(c, service, operation, body, body ? strlen(body) : 0, output, err);
+    cJSON_free(body);
     return rc;
 }
 

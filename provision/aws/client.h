@@ -86,6 +86,10 @@ int aws_request_query(struct aws_request *r, const char *action, const struct kv
  * input NULL means {}. On success *output is the parsed answer, owned by the caller. */
 int aws_json_call(struct aws_client *c, const char *service, const char *operation,
                   const cJSON *input, cJSON **output, struct pw_error *err);
+/* The same with the body already as JSON text (NULL means {}): for bodies assembled from
+ * pieces that are JSON already, such as the items of a BatchWriteItem. */
+int aws_json_call_text(struct aws_client *c, const char *service, const char *operation,
+                       const char *body, size_t len, cJSON **output, struct pw_error *err);
 
 /* Query protocol (SNS, IAM, STS): form-encoded Action, Version and params.
  * On success *output is the parsed XML answer, owned by the caller (xml_free). */

@@ -156,6 +156,19 @@ size_t diag_col_offset(const char *line, size_t len, int col)
     return off;
 }
 
+/* Lines longer than this are shown as a window around the column (a data file can hold a
+ * whole JSON array on one line). */
+#define LINE_SHOWN_MAX 160
+#define LINE_BEFORE 60
+
+/* Moves a byte offset back to the start of the character it is in. */
+static size_t char_start(const char *line, size_t off)
+{
+    while (off > 0 && !starts_char((unsigned char)line[off]))
+        off--;
+    return off;
+}
+
 static int render_one(const struct diag_list *d, const struct diag *g, struct buf *out)
 {
     const char *path = d->path ? d->path : "";
@@ -163,6 +176,8 @@ static int render_one(const struct diag_list *d, const struct diag *g, struct bu
         return buf_appendf(out, "%s: error: %s\n", path, g->msg);
     if (buf_appendf(out, "%s:%d:%d: error: %s\n", path, g->loc.line, g->loc.col, g->msg) < 0)
         return -1;
+    if (!d->src)        /* no text to show (too large to keep, or not a file) */
+        return 0;
     size_t len = 0;
     const char *line = diag_source_line(d->src, d->src_len, g->loc.line, &len);
     if (!line) {
@@ -170,10 +185,20 @@ static int render_one(const struct diag_list *d, const struct diag *g, struct bu
         line = "";
         len = 0;
     }
-    if (buf_appendf(out, "%5d | ", g->loc.line) < 0 || buf_append(out, line, len) < 0 ||
-        buf_appends(out, "\n      | ") < 0)
-        return -1;
     size_t at = diag_col_offset(line, len, g->loc.col);
+    const char *lead = "", *tail = "";
+    if (len > LINE_SHOWN_MAX) {
+        size_t from = at > LINE_BEFORE ? char_start(line, at - LINE_BEFORE) : 0;
+        size_t to = from + LINE_SHOWN_MAX < len ? char_start(line, from + LINE_SHOWN_MAX) : len;
+        lead = from ? "..." : "";
+        tail = to < len ? "..." : "";
+        line += from;
+        len = to - from;
+        at -= from;
+    }
+    if (buf_appendf(out, "%5d | %s", g->loc.line, lead) < 0 || buf_append(out, line, len) < 0 ||
+        buf_appendf(out, "%s\n      | %s", tail, lead[0] ? "   " : "") < 0)
+        return -1;
     /* Echo tabs so the caret lands under the right character whatever the tab width. */
     for (size_t i = 0; i < at; i++) {
         if (!starts_char((unsigned char)line[i]))
