@@ -70,19 +70,22 @@ struct lexer {
     size_t len, pos;
 };
 
-static void lex_skip_string(struct lexer *lx)
+/* Skips the string that starts at lx->pos; 0 when the text ends before its closing quote. */
+static int lex_skip_string(struct lexer *lx)
 {
     lx->pos++;                      /* the opening quote */
     while (lx->pos < lx->len) {
         char c = lx->t[lx->pos];
-        if (c == '\\')
+        if (c == '\\') {
             lx->pos += 2;
-        else if (c == '"') {
+        } else {
             lx->pos++;
-            return;
-        } else
-            lx->pos++;
+            if (c == '"')
+                return 1;
+        }
     }
+    lx->pos = lx->len;
+    return 0;
 }
 
 static int is_number_char(char c)
@@ -183,20 +186,52 @@ static int element_offsets(const char *t, size_t start, size_t end, struct json_
     return 0;
 }
 
-static void describe_failure(const char *text, size_t len, size_t off, struct json_exact_error *e)
+/* Where the value starting at text[start] ends (one past its closing bracket), or len + 1 when
+ * it never closes: the input ran out. Scalars end at the first blank or delimiter. */
+static size_t value_end(const char *text, size_t len, size_t start)
 {
-    if (len == 0 || off >= len) {
+    struct lexer lx = {text, len, start};
+    int depth = 0;
+    while (lx.pos < len) {
+        char c = text[lx.pos];
+        if (c == '"') {
+            if (!lex_skip_string(&lx))
+                return len + 1;         /* a string the input never closed */
+            if (depth == 0)
+                return lx.pos;
+            continue;
+        }
+        if (c == '[' || c == '{')
+            depth++;
+        else if (c == ']' || c == '}')
+            depth--;
+        else if (depth == 0 && strchr(" \t\r\n,", c))
+            return lx.pos;
+        lx.pos++;
+        if (depth == 0)
+            return lx.pos;
+    }
+    return depth > 0 ? len + 1 : len;
+}
+
+/* cJSON says only where it stopped, and for a bad object key it stops one byte late; what it
+ * says is turned into a position inside the value and a short reason. */
+static void describe_failure(const char *text, size_t len, size_t start, size_t off,
+                             struct json_exact_error *e)
+{
+    size_t end = value_end(text, len, start);
+    if (len == start || end > len) {
         set_error(e, len, "%s", "unexpected end of input");
         return;
     }
+    if (off >= end)
+        off = end - 1;
     char c = text[off];
-    /* cJSON points at the last byte when the input ran out in the middle of a value. */
-    if (off == len - 1 && (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ':' ||
-                           c == ',' || c == '[' || c == '{' || c == '"')) {
-        set_error(e, len, "%s", "unexpected end of input");
+    char what[8];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        set_error(e, off, "%s", "unexpected end of line");
         return;
     }
-    char what[8];
     if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
         snprintf(what, sizeof what, "\\x%02x", (unsigned char)c);
     else
@@ -208,18 +243,18 @@ cJSON *json_exact_parse(const char *text, size_t len, size_t *end, struct json_o
                         struct json_exact_error *e)
 {
     const char *stop = NULL;
+    size_t start = 0;
     memset(e, 0, sizeof *e);
-    cJSON *root = len ? cJSON_ParseWithLengthOpts(text, len, &stop, 0) : NULL;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        start = 3;
+    while (start < len && strchr(" \t\r\n", text[start]))
+        start++;
+    cJSON *root = start < len ? cJSON_ParseWithLengthOpts(text, len, &stop, 0) : NULL;
     if (!root) {
-        describe_failure(text, len, stop ? (size_t)(stop - text) : 0, e);
+        describe_failure(text, len, start, stop ? (size_t)(stop - text) : len, e);
         return NULL;
     }
     size_t stop_off = (size_t)(stop - text);
-    size_t start = 0;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        start = 3;
-    while (start < stop_off && strchr(" \t\r\n", text[start]))
-        start++;
     struct lexer lx = {text, stop_off, start};
     if (attach(root, &lx, e) < 0 ||
         (elems && cJSON_IsArray(root) && element_offsets(text, start, stop_off, elems) < 0)) {

@@ -26,6 +26,28 @@ static cJSON *sole_member(const cJSON *o, const char *name)
     return o->child;
 }
 
+/* The Items of the AWS CLI's scan or query output: {"Items": [...], "Count": 2, ...}. */
+static const cJSON *cli_items(const cJSON *o)
+{
+    static const char *const others[] = {"Count", "ScannedCount", "ConsumedCapacity",
+                                         "LastEvaluatedKey", "NextToken", NULL};
+    const cJSON *items = NULL, *m;
+    if (!cJSON_IsObject(o))
+        return NULL;
+    cJSON_ArrayForEach(m, o) {
+        if (strcmp(m->string, "Items") == 0 && cJSON_IsArray(m)) {
+            items = m;
+            continue;
+        }
+        size_t i = 0;
+        while (others[i] && strcmp(others[i], m->string) != 0)
+            i++;
+        if (!others[i])
+            return NULL;
+    }
+    return items;
+}
+
 /* A record looks like DynamoDB JSON when every attribute is {"<type>": value}. An item with no
  * attribute tells nothing, and plain JSON rarely has one-member objects named S or N at every
  * attribute; --format json says "plain" for the rare file that does. */
@@ -90,7 +112,7 @@ static int add_value(struct json_reader *jr, const cJSON *v, size_t off,
         }
         return 0;
     }
-    if (!explicit_plain && (inner = sole_member(v, "Items")) && cJSON_IsArray(inner)) {
+    if (!explicit_plain && (inner = cli_items(v))) {
         const cJSON *e;
         cJSON_ArrayForEach(e, inner)
             if (add_record(jr, e, off, 1) < 0)

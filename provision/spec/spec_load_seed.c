@@ -184,6 +184,65 @@ static void load_generator(struct rd *r, const struct sect *seed, const struct s
                g->start.v);
 }
 
+/* A generator makes items with fixed attribute names: the table's key must be among them, with
+ * the same types, or every generated item would miss its key. */
+static void check_generator_key(struct rd *r, const struct spec_table *t, const struct spec_generator *g)
+{
+    static const struct {
+        enum spec_generator_kind kind;
+        const char *name, *hash, *range;
+    } keys[] = {
+        {SPEC_GEN_CAMPAIGN, "campaign", "userID", "campaignID"},
+        {SPEC_GEN_CAMPAIGN_INFO, "campaign-info", "campaignID", NULL},
+        {SPEC_GEN_ORDERS, "orders", "orderid", NULL},
+        {SPEC_GEN_DAILY_FIGURES, "daily-figures", "date", NULL},
+    };
+    const struct spec_key *k = &t->key;
+    if (g->kind == SPEC_GEN_NONE || !spec_str_set(k->hash.name))
+        return;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (keys[i].kind != g->kind)
+            continue;
+        int range_ok = keys[i].range ? strcmp(k->range.name.v, keys[i].range) == 0 &&
+                                           k->range.type == SPEC_ATTR_S
+                                     : !spec_str_set(k->range.name);
+        if (strcmp(k->hash.name.v, keys[i].hash) == 0 && k->hash.type == SPEC_ATTR_S && range_ok)
+            return;
+        char have[300], want[200];
+        int w = snprintf(have, sizeof have, "hash %s:%s", k->hash.name.v, spec_attr_type_aws(k->hash.type));
+        if (spec_str_set(k->range.name) && w > 0 && (size_t)w < sizeof have)
+            snprintf(have + w, sizeof have - (size_t)w, ", range %s:%s", k->range.name.v,
+                     spec_attr_type_aws(k->range.type));
+        snprintf(want, sizeof want, "hash %s:S%s%s%s", keys[i].hash, keys[i].range ? ", range " : "",
+                 keys[i].range ? keys[i].range : "", keys[i].range ? ":S" : "");
+        rd_err(r, g->loc, "the %s generator makes items keyed by %s, but table '%s' is keyed by %s",
+               keys[i].name, want, t->id.v, have);
+    }
+}
+
+/* A typed column that is a key attribute must read as the key's type. */
+static void check_column_keys(struct rd *r, const struct spec_table *t)
+{
+    static const char *const names[] = {"string", "number", "bool", "date"};
+    const struct spec_attr *keys[] = {&t->key.hash, &t->key.range};
+    for (size_t i = 0; i < t->seed.n_columns; i++) {
+        const struct spec_seed_column *c = &t->seed.columns[i];
+        for (size_t k = 0; k < 2; k++) {
+            if (!spec_str_set(keys[k]->name) || strcmp(keys[k]->name.v, c->name.v) != 0)
+                continue;
+            enum spec_attr_type a = keys[k]->type;
+            int ok = a == SPEC_ATTR_S ? c->type == SPEC_SEED_STRING || c->type == SPEC_SEED_DATE
+                   : a == SPEC_ATTR_N ? c->type == SPEC_SEED_NUMBER
+                                      : 0;
+            if (!ok)
+                rd_err(r, c->name.loc, "column '%s' is the table's %s key, of type %s: it cannot "
+                       "be read as %s%s", c->name.v, k ? "range" : "hash",
+                       spec_attr_type_aws(a), names[c->type],
+                       a == SPEC_ATTR_B ? " (binary keys come as base64 text: leave the column untyped)" : "");
+        }
+    }
+}
+
 void load_seed(struct rd *r, const struct sect *table, struct spec_table *t)
 {
     static const char *const keys[] = {"columns", "generator", NULL};
@@ -194,5 +253,7 @@ void load_seed(struct rd *r, const struct sect *table, struct spec_table *t)
         return;
     load_seed_columns(r, &s, &t->seed);
     load_generator(r, &s, t, &t->seed.generator);
+    check_column_keys(r, t);
+    check_generator_key(r, t, &t->seed.generator);
 }
 

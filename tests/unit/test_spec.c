@@ -421,9 +421,9 @@ static void test_every_key(void **state)
     assert_string_equal(tag(&f->tags, "note"), "costs ${money}");
     assert_int_equal(f->seed.columns[3].type, SPEC_SEED_DATE);
     assert_string_equal(f->seed.columns[3].format.v, "%d.%m.%Y");
-    assert_int_equal(f->seed.generator.tasks, 3);
+    assert_int_equal(spec_table_find(s, "users")->seed.generator.tasks, 3);
     assert_int_equal(d->key.hash.type, SPEC_ATTR_B);
-    assert_int_equal(d->seed.generator.kind, SPEC_GEN_CAMPAIGN_INFO);
+    assert_int_equal(spec_table_find(s, "campaigns")->seed.generator.kind, SPEC_GEN_CAMPAIGN_INFO);
 
     struct spec_bucket *lake = &s->buckets[0], *scripts = &s->buckets[1];
     assert_int_equal(lake->encryption.type, SPEC_SSE_KMS);
