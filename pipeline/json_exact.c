@@ -214,8 +214,9 @@ static size_t value_end(const char *text, size_t len, size_t start)
     return depth > 0 ? len + 1 : len;
 }
 
-/* cJSON says only where it stopped, and for a bad object key it stops one byte late; what it
- * says is turned into a position inside the value and a short reason. */
+/* cJSON says only where it stopped, and for a bad object key it stops one byte late (on the
+ * blank after a stray comma, say); that is turned into a position inside the value and a
+ * short reason. */
 static void describe_failure(const char *text, size_t len, size_t start, size_t off,
                              struct json_exact_error *e)
 {
@@ -226,12 +227,11 @@ static void describe_failure(const char *text, size_t len, size_t start, size_t 
     }
     if (off >= end)
         off = end - 1;
+    /* Past a blank, the culprit is the last thing before it ("{"a": 1,, ..."). */
+    while (off > start && strchr(" \t\r\n", text[off]))
+        off--;
     char c = text[off];
     char what[8];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-        set_error(e, off, "%s", "unexpected end of line");
-        return;
-    }
     if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
         snprintf(what, sizeof what, "\\x%02x", (unsigned char)c);
     else

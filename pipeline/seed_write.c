@@ -179,7 +179,7 @@ static int write_batch(struct aws_client *c, void *task, struct pw_error *err)
             }
             count(w, &w->throttled, 1);
             if (now - last_progress >= w->retry_ms) {
-                pw_error_prefix(err, "no progress for %.0f s", (double)(now - last_progress) / 1000.0);
+                pw_error_prefix(err, "no progress for %.1f s", (double)(now - last_progress) / 1000.0);
                 goto out;
             }
             seed_backoff(&b->jitter, ++attempt);
@@ -200,7 +200,7 @@ static int write_batch(struct aws_client *c, void *task, struct pw_error *err)
             break;
         if (now - last_progress >= w->retry_ms) {
             pw_fail(err, PW_EXIT_FAILED, "dynamodb BatchWriteItem: %zu items still unprocessed "
-                    "after %.0f s without progress", left, (double)(now - last_progress) / 1000.0);
+                    "after %.1f s without progress", left, (double)(now - last_progress) / 1000.0);
             goto out;
         }
         count(w, &w->resent, left);

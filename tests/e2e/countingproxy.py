@@ -3,7 +3,10 @@
 It forwards every request byte for byte (the Host header included, so moto's signature check
 still verifies it) and records method, path and operation, so a test can assert that a second
 `up` sent no mutating request, or that `down` refused before sending any. It can also answer
-one operation with a canned error (throttling) every time, whatever order requests come in.
+one operation with a canned error (throttling) every time, whatever order requests come in, or
+hand every request to a `rewrite` hook that may answer it itself, change its body (re-signed,
+see sigcheck.resign) and change moto's answer: the seeder's throttling test makes DynamoDB's
+partial BatchWriteItem answers that way.
 """
 
 from __future__ import annotations
@@ -13,9 +16,20 @@ import json
 import socket
 import threading
 import urllib.parse
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Optional
 
 READ_PREFIXES = ("Describe", "List", "Get", "Scan", "Query", "BatchGet", "Head")
+
+
+@dataclass
+class Rewrite:
+    """What a rewrite hook wants done with one request (None: nothing to change)."""
+    respond: Optional[tuple] = None          # (status, content type, body): answer, do not forward
+    body: Optional[bytes] = None             # forward this body instead
+    headers: Optional[dict] = None           # with these headers replaced (a new Authorization)
+    answer: Optional[Callable[[int, bytes], bytes]] = None   # (status, moto's body) -> body
 
 
 class _Forward(BaseHTTPRequestHandler):
@@ -27,6 +41,10 @@ class _Forward(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         op = self.server.record(self.command, self.path, self.headers, body)
         fault = self.server.faults.get(op)
+        rw = self.server.rewrite(op, self.command, self.path, dict(self.headers.items()), body) \
+            if self.server.rewrite else None
+        if rw and rw.respond:
+            fault = rw.respond
         if fault:
             status, ctype, data = fault
             self.send_response(status)
@@ -41,12 +59,19 @@ class _Forward(BaseHTTPRequestHandler):
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # skip_host: the Host header is sent as received, so the signature still verifies.
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        replaced = {k.lower(): v for k, v in ((rw.headers or {}) if rw else {}).items()}
+        if rw and rw.body is not None:
+            body = rw.body
         for k, v in self.headers.items():
-            if k.lower() not in ("connection", "keep-alive", "proxy-connection"):
-                conn.putheader(k, v)
+            if k.lower() not in ("connection", "keep-alive", "proxy-connection", "content-length"):
+                conn.putheader(k, replaced.get(k.lower(), v))
+        if body or self.headers.get("Content-Length") is not None:
+            conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body)
         r = conn.getresponse()
         data = r.read()
+        if rw and rw.answer:
+            data = rw.answer(r.status, data)
         self.send_response(r.status, r.reason)
         for k, v in r.getheaders():
             if k.lower() not in ("transfer-encoding", "connection", "content-length", "keep-alive",
@@ -92,6 +117,8 @@ class CountingProxy(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests: list[dict] = []
         self.faults: dict[str, tuple[int, str, bytes]] = {}   # operation -> canned answer
+        # rewrite(op, method, path, headers, body) -> Rewrite | None, for every request
+        self.rewrite: Optional[Callable[..., Optional[Rewrite]]] = None
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
@@ -111,6 +138,7 @@ class CountingProxy(ThreadingHTTPServer):
         with self.lock:
             self.requests.clear()
             self.faults.clear()
+            self.rewrite = None
 
     def mutating(self) -> list[str]:
         with self.lock:

@@ -19,23 +19,42 @@ def _between(s: str, first: str, second: str) -> str:
     return s.partition(first)[2].partition(second)[0]
 
 
-def botocore_signature(rec, secret: str, token: str | None = None) -> tuple[str, str]:
-    """(signature pipewright sent, signature botocore computes) for a captured request."""
-    auth = rec.headers["authorization"]
+def _signature(method: str, path: str, headers: dict, body: bytes, secret: str,
+               token: str | None = None) -> tuple[str, str]:
+    """(signature in the Authorization header, botocore's for the same signed headers and body);
+    headers' names lower-cased."""
+    auth = headers["authorization"]
     assert auth.startswith("AWS4-HMAC-SHA256 "), auth
     scope = _between(auth, "Credential=", ",").split("/")
     access_key, region, service = scope[0], scope[2], scope[3]
     signed = _between(auth, "SignedHeaders=", ",").split(";")
     sent = _between(auth, "Signature=", ",").strip()
-    headers = {k: v for k, v in rec.headers.items() if k in signed}
-    request = AWSRequest(method=rec.method, url=f"http://{rec.headers['host']}{rec.path}",
-                         data=rec.body, headers=headers)
-    request.context["timestamp"] = rec.headers["x-amz-date"]
+    request = AWSRequest(method=method, url=f"http://{headers['host']}{path}", data=body,
+                         headers={k: v for k, v in headers.items() if k in signed})
+    request.context["timestamp"] = headers["x-amz-date"]
     signer_cls = S3SigV4Auth if service == "s3" else SigV4Auth
     signer = signer_cls(Credentials(access_key, secret, token), service, region)
     canonical = signer.canonical_request(request)
     string_to_sign = signer.string_to_sign(request, canonical)
     return sent, signer.signature(string_to_sign, request)
+
+
+def botocore_signature(rec, secret: str, token: str | None = None) -> tuple[str, str]:
+    """(signature pipewright sent, signature botocore computes) for a captured request."""
+    return _signature(rec.method, rec.path, rec.headers, rec.body, secret, token)
+
+
+def resign(method: str, path: str, headers: dict, body: bytes, new_body: bytes,
+           secret: str) -> str:
+    """The Authorization header for the same request with new_body instead of body: what a test
+    proxy that rewrites a request sends on, so that moto's signature check still passes. The
+    original must verify first: a proxy never launders a wrong signature into a right one."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    sent, want = _signature(method, path, lower, body, secret)
+    assert sent == want, f"{method} {path}: the original signature does not verify"
+    _, new = _signature(method, path, lower, new_body, secret)
+    auth = lower["authorization"]
+    return auth[:auth.index("Signature=") + len("Signature=")] + new
 
 
 def assert_botocore_agrees(requests, secret: str, token: str | None = None):
