@@ -36,13 +36,20 @@ struct meter_ctx {
     int shown;
 };
 
-/* A progress line on a terminal, rewritten in place. */
+/* A progress bar on a terminal, rewritten in place. */
 static void on_progress(void *ctx, const struct seed_progress *p)
 {
     struct meter_ctx *m = ctx;
+    enum { WIDTH = 24 };
+    char bar[WIDTH + 1];
     double rate = p->elapsed_ms > 0 ? (double)p->done * 1000.0 / (double)p->elapsed_ms : 0.0;
-    fprintf(stderr, "\r  %-9s %zu/%zu (%3.0f%%)  %.0f items/s   ", p->phase, p->done, p->total,
-            p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate);
+    double part = p->total ? (double)p->done / (double)p->total : 1.0;
+    int full = (int)(part * WIDTH);
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < full ? '#' : '-';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\r  %-9s [%s] %zu/%zu (%3.0f%%)  %.0f items/s   ", p->phase, bar, p->done,
+            p->total, 100.0 * part, rate);
     m->shown = 1;
 }
 

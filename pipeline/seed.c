@@ -235,16 +235,19 @@ int seed_add(struct seed_ctx *x, const cJSON *item, struct spec_loc loc, long re
 
 struct spec_loc seed_pos_at(struct seed_pos *p, size_t off)
 {
-    for (; p->off < off; p->off++)
-        if (p->text[p->off] == '\n') {
+    if (off < p->off)               /* behind: count again from the start */
+        *p = (struct seed_pos){.text = p->text, .off = p->start, .line = 1, .col = 1, .start = p->start};
+    /* Line and column move forward with the offset, so a whole file costs one pass. */
+    for (; p->off < off; p->off++) {
+        unsigned char c = (unsigned char)p->text[p->off];
+        if (c == '\n') {
             p->line++;
-            p->line_start = p->off + 1;
+            p->col = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            p->col++;
         }
-    int col = 1;
-    for (size_t i = p->line_start; i < off; i++)
-        if (((unsigned char)p->text[i] & 0xC0) != 0x80)
-            col++;
-    return (struct spec_loc){p->line, col, 1};
+    }
+    return (struct spec_loc){p->line, p->col, 1};
 }
 
 /* --- reading the input -------------------------------------------------------------------- */

@@ -128,12 +128,12 @@ int seed_read_json(struct seed_ctx *x, const char *text, size_t len, enum seed_f
                    struct pw_error *err)
 {
     struct json_reader jr = {.x = x, .f = f == SEED_FORMAT_JSONL ? SEED_FORMAT_JSON : f,
-                             .pos = {.text = text, .line = 1}};
+                             .pos = {.text = text, .line = 1, .col = 1}};
     struct json_offsets elems = {0};
     size_t off = 0;
     int rc = -1;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        off = jr.pos.off = jr.pos.line_start = 3;   /* a byte-order mark is no character */
+        off = jr.pos.off = jr.pos.start = 3;   /* a byte-order mark is no character */
     x->d->format = f == SEED_FORMAT_AUTO ? SEED_FORMAT_JSON : f;
     for (;;) {
         while (off < len && strchr(" \t\r\n", text[off]))

@@ -52,12 +52,13 @@ int seed_read_json(struct seed_ctx *x, const char *text, size_t len, enum seed_f
                    struct pw_error *err);
 /* seed_csv.c: a header row, then items typed by the table's seed.columns and key. */
 int seed_read_csv(struct seed_ctx *x, const char *text, size_t len, struct pw_error *err);
-/* The character column (1-based) of text[off] on its line, and its line, counting from a
- * known earlier position (*line at line_start); advances the position for the next call. */
+/* Line and character column (1-based) of byte offsets into an input, for offsets that mostly
+ * grow: seed_pos_at(p, off) moves p forward to off. */
 struct seed_pos {
     const char *text;
-    size_t off, line_start;
-    int line;
+    size_t off;                     /* where line and col are */
+    int line, col;
+    size_t start;                   /* the first byte of line 1 (after a byte-order mark) */
 };
 struct spec_loc seed_pos_at(struct seed_pos *p, size_t off);
 

@@ -525,7 +525,7 @@ def test_progress_only_on_a_terminal(pipewright, pw_env, proxy, boto):
         os.close(main)
     assert p.returncode == 0, seen
     text = seen.decode()
-    assert "\r  writing   400/400 (100%)" in text and "items/s" in text
+    assert "\r  writing   [########################] 400/400 (100%)" in text and "items/s" in text
     quiet = subprocess.run(args[:4] + [f"env={unique('pg')}"] + args[5:] + ["--dry-run"], env=e,
                            capture_output=True, timeout=60)
     assert quiet.returncode == 0 and quiet.stderr == b""
