@@ -62,17 +62,23 @@ static char attr_type(enum spec_attr_type t)
     return t == SPEC_ATTR_S ? 'S' : t == SPEC_ATTR_N ? 'N' : 'B';
 }
 
+void seed_key_schema(const struct spec_table *t, struct ddb_key_schema *ks)
+{
+    memset(ks, 0, sizeof *ks);
+    ks->hash = t->key.hash.name.v;
+    ks->hash_type = attr_type(t->key.hash.type);
+    if (spec_str_set(t->key.range.name)) {
+        ks->range = t->key.range.name.v;
+        ks->range_type = attr_type(t->key.range.type);
+    }
+}
+
 int seed_ctx_init(struct seed_ctx *x, struct seed_data *d, const struct spec_table *t)
 {
     memset(x, 0, sizeof *x);
     x->d = d;
     x->t = t;
-    x->ks.hash = t->key.hash.name.v;
-    x->ks.hash_type = attr_type(t->key.hash.type);
-    if (spec_str_set(t->key.range.name)) {
-        x->ks.range = t->key.range.name.v;
-        x->ks.range_type = attr_type(t->key.range.type);
-    }
+    seed_key_schema(t, &x->ks);
     buf_init(&x->keys, SEED_MAX_INPUT);
     buf_init(&x->key, 0);
     x->record_word = "record";

@@ -35,6 +35,9 @@ struct seed_ctx {
     const char *record_word;        /* "record", "row", "item": how problems name an item */
 };
 
+/* The table's key as ddb_check wants it. */
+void seed_key_schema(const struct spec_table *t, struct ddb_key_schema *ks);
+
 int seed_ctx_init(struct seed_ctx *x, struct seed_data *d, const struct spec_table *t);
 void seed_ctx_release(struct seed_ctx *x);
 

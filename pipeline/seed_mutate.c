@@ -245,6 +245,28 @@ static cJSON *request(const char *table, const cJSON *item, const struct ddb_key
     return in;
 }
 
+/* An UpdateItem input setting one leaf with expr; takes value (freed on failure). NULL when
+ * out of memory. */
+static cJSON *update_request(const char *table, const cJSON *item, const struct ddb_key_schema *ks,
+                             const struct leaf *l, const char *expr, cJSON *value)
+{
+    cJSON *in = value ? request(table, item, ks) : NULL;
+    cJSON *names = cJSON_GetObjectItemCaseSensitive(in, "ExpressionAttributeNames");
+    cJSON *values = in ? cJSON_AddObjectToObject(in, "ExpressionAttributeValues") : NULL;
+    if (!values || !cJSON_AddItemToObject(values, ":v", value)) {
+        cJSON_Delete(value);
+        cJSON_Delete(in);
+        return NULL;
+    }
+    if (!cJSON_AddStringToObject(in, "UpdateExpression", expr) ||
+        !cJSON_AddStringToObject(names, "#a", l->attr) ||
+        (l->field && !cJSON_AddStringToObject(names, "#f", l->field))) {
+        cJSON_Delete(in);               /* value is in's now */
+        return NULL;
+    }
+    return in;
+}
+
 /* An UpdateItem input changing one leaf of item, or NULL when none can change (*oom on
  * failure to allocate). */
 static cJSON *modification(const char *table, const struct scanned *items, size_t n, size_t at,
@@ -260,7 +282,10 @@ static cJSON *modification(const char *table, const struct scanned *items, size_
         const char *type = type_of(now);
         char path[64], expr[160];
         cJSON *value = NULL;
-        snprintf(path, sizeof path, l.index < 0 ? "#a" : "#a[%ld].#f", l.index);
+        if (l.index < 0)
+            snprintf(path, sizeof path, "#a");
+        else
+            snprintf(path, sizeof path, "#a[%ld].#f", l.index);
         if (strcmp(type, "N") == 0) {
             char delta[4];
             snprintf(delta, sizeof delta, "%ld", rng_range(r, 1, 3));
@@ -278,20 +303,9 @@ static cJSON *modification(const char *table, const struct scanned *items, size_
             snprintf(expr, sizeof expr, "SET %s = :v", path);
             value = typed("S", other, 0);
         }
-        cJSON *in = value ? request(table, item, ks) : NULL, *names, *values;
-        if (!in || !cJSON_AddStringToObject(in, "UpdateExpression", expr) ||
-            !(names = cJSON_GetObjectItemCaseSensitive(in, "ExpressionAttributeNames")) ||
-            !cJSON_AddStringToObject(names, "#a", l.attr) ||
-            (l.field && !cJSON_AddStringToObject(names, "#f", l.field)) ||
-            !(values = cJSON_AddObjectToObject(in, "ExpressionAttributeValues")) ||
-            !cJSON_AddItemToObject(values, ":v", value)) {
-            if (!in || !cJSON_GetObjectItemCaseSensitive(
-                           cJSON_GetObjectItemCaseSensitive(in, "ExpressionAttributeValues"), ":v"))
-                cJSON_Delete(value);
-            cJSON_Delete(in);
+        cJSON *in = update_request(table, item, ks, &l, expr, value);
+        if (!in)
             *oom = 1;
-            return NULL;
-        }
         return in;
     }
     return NULL;
@@ -314,13 +328,8 @@ static int apply(struct aws_client *c, void *task, struct pw_error *err)
 int seed_mutate(struct aws_client *c, const char *table, const struct spec_table *t,
                 const struct seed_options *o, struct seed_report *rep, struct pw_error *err)
 {
-    struct ddb_key_schema ks = {t->key.hash.name.v, t->key.hash.type == SPEC_ATTR_S ? 'S'
-                                                    : t->key.hash.type == SPEC_ATTR_N ? 'N' : 'B',
-                                NULL, 0};
-    if (spec_str_set(t->key.range.name)) {
-        ks.range = t->key.range.name.v;
-        ks.range_type = t->key.range.type == SPEC_ATTR_S ? 'S' : t->key.range.type == SPEC_ATTR_N ? 'N' : 'B';
-    }
+    struct ddb_key_schema ks;
+    seed_key_schema(t, &ks);
     struct scanned *items = NULL;
     struct mutation *muts = NULL;
     void **tasks = NULL;

@@ -450,6 +450,13 @@ def test_every_problem_is_listed_with_its_place(pw, tmp_path):
     # record 2 repeats record 1's key only if record 1 was valid: it was not, so no duplicate.
     assert "given twice" not in r.err
     assert "3 problems in" in r.err
+    r = pw(ORDERS, unique("bp"), "--table", "orders", "--from", path, "--dry-run", "--output", "json")
+    assert r.rc == 1
+    s = json.loads(r.out)
+    assert s["ok"] is False and s["problem_count"] == 3 and s["items"] == 1
+    assert [(p["line"], p["column"]) for p in s["problems"]] == [(2, 2), (4, 2), (5, 2)]
+    assert s["problems"][1]["message"].startswith("record 3: attribute 'orderid': the hash key is empty")
+    assert s["error"].endswith("3 problems in " + str(path) + ": nothing was written")
 
 
 def test_table_of_another_owner_or_key_is_refused(pw, boto, proxy):
