@@ -201,44 +201,10 @@ cJSON *crawler_input(const struct resource *r, int for_create)
     return in;
 }
 
-static cJSON *name_input(const char *field, const char *name)
-{
-    cJSON *in = cJSON_CreateObject();
-    if (in && !cJSON_AddStringToObject(in, field, name)) {
-        cJSON_Delete(in);
-        return NULL;
-    }
-    return in;
-}
-
 static int crawler_read(struct aws_client *c, const struct resource *r, struct res_actual *a,
                         struct pw_error *err)
 {
-    char arn[600];
-    cJSON *in = name_input("Name", r->name), *answer = NULL, *tags = NULL;
-    int rc = -1;
-    if (!in || glue_arn(r, "crawler", arn, sizeof arn) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory or a crawler name too long");
-        goto out;
-    }
-    if (glue_read(c, "GetCrawler", in, arn, &answer, &tags, err) < 0)
-        goto out;
-    if (!answer) {
-        a->presence = RES_MISSING;
-        rc = 0;
-        goto out;
-    }
-    if (crawler_actual(r, cJSON_GetObjectItemCaseSensitive(answer, "Crawler"), tags, a) < 0 ||
-        kvlist_add(&a->ids, "arn", arn) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory");
-        goto out;
-    }
-    rc = 0;
-out:
-    cJSON_Delete(in);
-    cJSON_Delete(answer);
-    cJSON_Delete(tags);
-    return rc;
+    return glue_read_resource(c, r, "GetCrawler", "Name", "crawler", "Crawler", crawler_actual, a, err);
 }
 
 static int crawler_create(struct aws_client *c, const struct resource *r, const struct kvlist *desired,
@@ -252,7 +218,7 @@ static int crawler_destroy(struct aws_client *c, const struct resource *r, const
                            struct pw_error *err)
 {
     (void)a;
-    return glue_delete(c, "DeleteCrawler", name_input("Name", r->name), err);
+    return glue_delete(c, "DeleteCrawler", glue_name_input("Name", r->name), err);
 }
 
 /* 1 when d changes something besides tags and the schedule. */
@@ -277,7 +243,7 @@ static int crawler_update(struct aws_client *c, const struct resource *r, const 
         op = "UpdateCrawler";
         rc = glue_call(c, op, crawler_input(r, 0), err);
     } else if (res_diff_touches(d, "schedule")) {
-        cJSON *in = name_input("CrawlerName", r->name);
+        cJSON *in = glue_name_input("CrawlerName", r->name);
         op = "UpdateCrawlerSchedule";
         if (in && !cJSON_AddStringToObject(in, "Schedule", cr->schedule.v)) {
             cJSON_Delete(in);

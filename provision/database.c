@@ -30,51 +30,17 @@ int database_actual(const struct resource *r, const cJSON *db, const cJSON *tags
     return glue_actual_tags(r, tags, a);
 }
 
-static cJSON *name_input(const struct resource *r)
-{
-    cJSON *in = cJSON_CreateObject();
-    if (in && !cJSON_AddStringToObject(in, "Name", r->name)) {
-        cJSON_Delete(in);
-        return NULL;
-    }
-    return in;
-}
-
 static int database_read(struct aws_client *c, const struct resource *r, struct res_actual *a,
                          struct pw_error *err)
 {
-    char arn[600];
-    cJSON *in = name_input(r), *answer = NULL, *tags = NULL;
-    int rc = -1;
-    if (!in || glue_arn(r, "database", arn, sizeof arn) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory or a database name too long");
-        goto out;
-    }
-    if (glue_read(c, "GetDatabase", in, arn, &answer, &tags, err) < 0)
-        goto out;
-    if (!answer) {
-        a->presence = RES_MISSING;
-        rc = 0;
-        goto out;
-    }
-    if (database_actual(r, cJSON_GetObjectItemCaseSensitive(answer, "Database"), tags, a) < 0 ||
-        kvlist_add(&a->ids, "arn", arn) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory");
-        goto out;
-    }
-    rc = 0;
-out:
-    cJSON_Delete(in);
-    cJSON_Delete(answer);
-    cJSON_Delete(tags);
-    return rc;
+    return glue_read_resource(c, r, "GetDatabase", "Name", "database", "Database", database_actual, a, err);
 }
 
 static int database_create(struct aws_client *c, const struct resource *r, const struct kvlist *desired,
                            struct pw_error *err)
 {
     const struct spec *s = r->decl;
-    cJSON *in = cJSON_CreateObject(), *dbi = name_input(r), *tags = glue_tags_object(r);
+    cJSON *in = cJSON_CreateObject(), *dbi = glue_name_input("Name", r->name), *tags = glue_tags_object(r);
     (void)desired;
     if (!in || !dbi || !tags ||
         (spec_str_set(s->database_description) &&
@@ -96,7 +62,7 @@ static int set_description(struct aws_client *c, const struct resource *r, struc
     static const char *const keep[] = {"LocationUri", "Parameters", "CreateTableDefaultPermissions",
                                        "TargetDatabase", "FederatedDatabase"};
     const struct spec *s = r->decl;
-    cJSON *in = name_input(r), *got = NULL, *dbi = name_input(r);
+    cJSON *in = glue_name_input("Name", r->name), *got = NULL, *dbi = glue_name_input("Name", r->name);
     int rc = -1;
     if (!in || !dbi) {
         pw_fail(err, PW_EXIT_FAILED, "out of memory");
@@ -142,7 +108,7 @@ static int database_destroy(struct aws_client *c, const struct resource *r, cons
                             struct pw_error *err)
 {
     (void)a;
-    return glue_delete(c, "DeleteDatabase", name_input(r), err);
+    return glue_delete(c, "DeleteDatabase", glue_name_input("Name", r->name), err);
 }
 
 static int database_name_from_arn(const char *arn, char *name, size_t n)

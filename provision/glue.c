@@ -118,6 +118,47 @@ out:
     return rc;
 }
 
+cJSON *glue_name_input(const char *field, const char *name)
+{
+    cJSON *in = cJSON_CreateObject();
+    if (in && !cJSON_AddStringToObject(in, field, name)) {
+        cJSON_Delete(in);
+        return NULL;
+    }
+    return in;
+}
+
+int glue_read_resource(struct aws_client *c, const struct resource *r, const char *operation,
+                       const char *field, const char *type, const char *member,
+                       glue_actual_fn actual, struct res_actual *a, struct pw_error *err)
+{
+    char arn[600];
+    cJSON *in = glue_name_input(field, r->name), *answer = NULL, *tags = NULL;
+    int rc = -1;
+    if (!in || glue_arn(r, type, arn, sizeof arn) < 0) {
+        pw_fail(err, PW_EXIT_FAILED, "%s '%s': out of memory or a name too long", type, r->name);
+        goto out;
+    }
+    if (glue_read(c, operation, in, arn, &answer, &tags, err) < 0)
+        goto out;
+    if (!answer) {
+        a->presence = RES_MISSING;
+        rc = 0;
+        goto out;
+    }
+    if (actual(r, cJSON_GetObjectItemCaseSensitive(answer, member), tags, a) < 0 ||
+        kvlist_add(&a->ids, "arn", arn) < 0) {
+        pw_fail(err, PW_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(in);
+    cJSON_Delete(answer);
+    cJSON_Delete(tags);
+    return rc;
+}
+
 cJSON *glue_tags_object(const struct resource *r)
 {
     struct kvlist tags;

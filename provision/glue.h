@@ -38,6 +38,19 @@ void glue_spelling(const char *aws, char *out, size_t n);
 int glue_read(struct aws_client *c, const char *operation, const cJSON *input, const char *arn,
               cJSON **answer, cJSON **tags, struct pw_error *err);
 
+/* {"<field>": "<name>"}: the input of Get*, Delete* and friends; NULL when out of memory. */
+cJSON *glue_name_input(const char *field, const char *name);
+
+/* What a kind makes of its Get* answer's member (obj) and GetTags' "Tags". */
+typedef int (*glue_actual_fn)(const struct resource *r, const cJSON *obj, const cJSON *tags,
+                              struct res_actual *a);
+
+/* The read of a database, crawler or job: operation with {field: r->name}, GetTags of its ARN
+ * (arn:...:<type>/<name>, kept in a->ids as "arn"), the answer's member given to actual. */
+int glue_read_resource(struct aws_client *c, const struct resource *r, const char *operation,
+                       const char *field, const char *type, const char *member,
+                       glue_actual_fn actual, struct res_actual *a, struct pw_error *err);
+
 /* The resource's tags (stack_tags) as the JSON object Create* and TagResource take. */
 cJSON *glue_tags_object(const struct resource *r);
 /* tags[K] properties and the ownership decision from GetTags' "Tags" object. */

@@ -236,44 +236,10 @@ static cJSON *job_fields(const struct resource *r)
     return o;
 }
 
-static cJSON *name_input(const struct resource *r)
-{
-    cJSON *in = cJSON_CreateObject();
-    if (in && !cJSON_AddStringToObject(in, "JobName", r->name)) {
-        cJSON_Delete(in);
-        return NULL;
-    }
-    return in;
-}
-
 static int job_read(struct aws_client *c, const struct resource *r, struct res_actual *a,
                     struct pw_error *err)
 {
-    char arn[600];
-    cJSON *in = name_input(r), *answer = NULL, *tags = NULL;
-    int rc = -1;
-    if (!in || glue_arn(r, "job", arn, sizeof arn) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory or a job name too long");
-        goto out;
-    }
-    if (glue_read(c, "GetJob", in, arn, &answer, &tags, err) < 0)
-        goto out;
-    if (!answer) {
-        a->presence = RES_MISSING;
-        rc = 0;
-        goto out;
-    }
-    if (job_actual(r, cJSON_GetObjectItemCaseSensitive(answer, "Job"), tags, a) < 0 ||
-        kvlist_add(&a->ids, "arn", arn) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "out of memory");
-        goto out;
-    }
-    rc = 0;
-out:
-    cJSON_Delete(in);
-    cJSON_Delete(answer);
-    cJSON_Delete(tags);
-    return rc;
+    return glue_read_resource(c, r, "GetJob", "JobName", "job", "Job", job_actual, a, err);
 }
 
 static int job_create(struct aws_client *c, const struct resource *r, const struct kvlist *desired,
@@ -307,7 +273,7 @@ static int job_update(struct aws_client *c, const struct resource *r, const stru
         return -1;
     if (only_tags(d))
         return 0;
-    cJSON *in = name_input(r), *fields = job_fields(r);
+    cJSON *in = glue_name_input("JobName", r->name), *fields = job_fields(r);
     if (!in || !fields) {
         cJSON_Delete(in);
         cJSON_Delete(fields);
@@ -327,7 +293,7 @@ static int job_destroy(struct aws_client *c, const struct resource *r, const str
                        struct pw_error *err)
 {
     (void)a;
-    return glue_delete(c, "DeleteJob", name_input(r), err);
+    return glue_delete(c, "DeleteJob", glue_name_input("JobName", r->name), err);
 }
 
 static int job_name_from_arn(const char *arn, char *name, size_t n)
