@@ -283,6 +283,6 @@ const struct res_kind res_kind_crawler = {
     .destroy = crawler_destroy,
     .holds_data = NULL,
     .prepare_delete = NULL,
-    .tagging_type = "glue:crawler",
+    .tagging_type = "glue",
     .name_from_arn = crawler_name_from_arn,
 };

@@ -129,6 +129,6 @@ const struct res_kind res_kind_database = {
     .destroy = database_destroy,
     .holds_data = NULL,
     .prepare_delete = NULL,
-    .tagging_type = "glue:database",
+    .tagging_type = "glue",
     .name_from_arn = database_name_from_arn,
 };

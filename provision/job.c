@@ -314,6 +314,6 @@ const struct res_kind res_kind_job = {
     .destroy = job_destroy,
     .holds_data = NULL,
     .prepare_delete = NULL,
-    .tagging_type = "glue:job",
+    .tagging_type = "glue",
     .name_from_arn = job_name_from_arn,
 };
