@@ -1,93 +1,39 @@
 #!/usr/bin/env python3
-"""Seeding speed on the local emulator: `pipewright seed --generate N` against a plain boto3
-`batch_writer` loop writing the same N items to the same moto, side by side.
+"""Seeding speed on local moto (signature checking on): `pipewright seed --generate N` against a
+plain boto3 `batch_writer` loop writing the same N items (the generator's, read back), side by
+side, moto reset before each run.
 
-    PIPEWRIGHT=build/pipewright .venv/bin/python tests/bench/bench_seed.py [--items 5000] [--rounds 3]
-
-On the emulator both are bound by moto (one Python process), so the figure that matters is how
-well each keeps it busy: the reference sends one BatchWriteItem at a time and waits for each,
-pipewright keeps several in flight (--parallel, default 8). Rounds alternate A B A B on fresh
-tables, because the machine is shared and noisy; the medians and their ratio are printed. A last,
-separate run goes through a loopback proxy that counts the requests in flight at once (the proxy
-slows things down, so that run is not timed). Not a test: it prints figures, it never fails on
-a slow machine.
-"""
+On the emulator both are bound by moto (one Python process), so what the figure shows is how
+well each keeps it busy: the batch_writer sends one BatchWriteItem at a time and waits for it;
+pipewright keeps --parallel requests in flight (default 8). A last, untimed run goes through a
+loopback proxy that counts the requests open at once."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
-import statistics
-import subprocess
-import sys
 import tempfile
 import threading
-import time
-import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
+from common import REPO, Emulator, Result, Row, finish, median, parse_args, timed
 
-from countingproxy import CountingProxy, Rewrite  # noqa: E402
-from motoserver import MotoServer  # noqa: E402
+from countingproxy import CountingProxy, Rewrite
 
-SPEC = REPO / "examples" / "orders" / "pipewright.yaml"
-REGION = "us-east-1"      # the orders spec's
-
-
-def pipewright_path() -> str:
-    p = Path(os.environ.get("PIPEWRIGHT") or REPO / "build" / "pipewright")
-    return str(p if p.is_absolute() else REPO / p)
+SPEC = str(REPO / "examples" / "orders" / "pipewright.yaml")
+REGION = "us-east-1"          # the orders spec's
+ENV = "bench"
+TABLE = f"OrderTable-{ENV}"
 
 
-def make_table(moto, env: str) -> str:
-    name = f"OrderTable-{env}"
-    moto.client("dynamodb", REGION).create_table(
-        TableName=name, KeySchema=[{"AttributeName": "orderid", "KeyType": "HASH"}],
+def make_table(emu: Emulator):
+    emu.client("dynamodb").create_table(
+        TableName=TABLE, KeySchema=[{"AttributeName": "orderid", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "orderid", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
-        Tags=[{"Key": "pipewright:stack", "Value": "orders"}, {"Key": "pipewright:env", "Value": env}])
-    return name
+        Tags=[{"Key": "pipewright:stack", "Value": "orders"}, {"Key": "pipewright:env", "Value": ENV}])
 
 
-def count(moto, name: str) -> int:
-    d, n, kw = moto.client("dynamodb", REGION), 0, {"TableName": name, "Select": "COUNT"}
-    while True:
-        page = d.scan(**kw)
-        n += page["Count"]
-        if "LastEvaluatedKey" not in page:
-            return n
-        kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def env_for(moto, endpoint: str) -> dict:
-    home = tempfile.mkdtemp(prefix="pw-bench-")
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
-            "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": moto.creds.access_key, "AWS_SECRET_ACCESS_KEY": moto.creds.secret,
-            "AWS_CONFIG_FILE": f"{home}/none", "AWS_SHARED_CREDENTIALS_FILE": f"{home}/none",
-            "AWS_EC2_METADATA_DISABLED": "true"}
-
-
-def run_pipewright(moto, items: int, endpoint: str | None = None, parallel: int | None = None) -> tuple[str, float]:
-    env = f"b{uuid.uuid4().hex[:10]}"
-    name = make_table(moto, env)
-    args = [pipewright_path(), "-f", str(SPEC), "--var", f"env={env}", "seed", "--table", "orders",
-            "--generate", str(items), "--seed", "1"]
-    if parallel:
-        args += ["--parallel", str(parallel)]
-    start = time.perf_counter()
-    p = subprocess.run(args, env=env_for(moto, endpoint or moto.url), capture_output=True, text=True)
-    took = time.perf_counter() - start
-    if p.returncode != 0:
-        sys.exit(f"pipewright seed failed ({p.returncode}):\n{p.stderr}")
-    return name, took
-
-
-def scan_items(moto, name: str) -> list[dict]:
-    d, out, kw = moto.client("dynamodb", REGION), [], {"TableName": name}
+def scan(emu: Emulator) -> list[dict]:
+    d, out, kw = emu.client("dynamodb"), [], {"TableName": TABLE}
     while True:
         page = d.scan(**kw)
         out += page["Items"]
@@ -96,27 +42,26 @@ def scan_items(moto, name: str) -> list[dict]:
         kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def run_boto3(moto, items: list[dict]) -> tuple[str, float]:
-    """The straightforward loop: a boto3 resource's batch_writer, one put_item per item."""
+def seed(emu: Emulator, items: int, parallel: int) -> float:
+    return emu.pw("-f", SPEC, "--var", f"env={ENV}", "seed", "--table", "orders", "--generate",
+                  str(items), "--seed", "1", "--parallel", str(parallel))
+
+
+def batch_writer(emu: Emulator, items: list[dict]):
+    """The straightforward loop: a boto3 Table's batch_writer, one put_item per item."""
     import boto3
-    from boto3.dynamodb.types import TypeDeserializer
-    de = TypeDeserializer()
-    plain = [{k: de.deserialize(v) for k, v in it.items()} for it in items]
-    name = make_table(moto, f"r{uuid.uuid4().hex[:10]}")
     table = boto3.session.Session().resource(
-        "dynamodb", endpoint_url=moto.url, region_name=REGION,
-        aws_access_key_id=moto.creds.access_key, aws_secret_access_key=moto.creds.secret).Table(name)
-    start = time.perf_counter()
+        "dynamodb", endpoint_url=emu.moto.url, region_name=REGION,
+        aws_access_key_id=emu.moto.creds.access_key,
+        aws_secret_access_key=emu.moto.creds.secret).Table(TABLE)
     with table.batch_writer() as w:
-        for it in plain:
+        for it in items:
             w.put_item(Item=it)
-    return name, time.perf_counter() - start
 
 
-def in_flight(moto, items: int, parallel: int) -> int:
-    """The most BatchWriteItem requests pipewright had open at once, seen by a proxy."""
-    proxy = CountingProxy(moto.url)
-    lock, now, peak = threading.Lock(), [0], [0]
+def in_flight(emu: Emulator, items: int, parallel: int) -> int:
+    """The most BatchWriteItem requests open at once, as a proxy in front of moto sees them."""
+    proxy, lock, now, peak = CountingProxy(emu.moto.url), threading.Lock(), [0], [0]
 
     def hook(op, *_):
         if op != "BatchWriteItem":
@@ -131,45 +76,62 @@ def in_flight(moto, items: int, parallel: int) -> int:
             return data
         return Rewrite(answer=done)
     proxy.rewrite = hook
+    direct = emu.env["AWS_ENDPOINT_URL"]
+    emu.env["AWS_ENDPOINT_URL"] = proxy.url
     try:
-        run_pipewright(moto, items, proxy.url, parallel)
+        emu.reset()
+        make_table(emu)
+        seed(emu, items, parallel)
     finally:
+        emu.env["AWS_ENDPOINT_URL"] = direct
         proxy.stop()
     return peak[0]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--items", type=int, default=5000)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--parallel", type=int, default=8)
-    a = ap.parse_args()
-    with MotoServer(region=REGION) as moto:
-        # The reference writes exactly what pipewright writes: the generator's items, read back.
-        warm, _ = run_pipewright(moto, a.items)
-        workload = scan_items(moto, warm)
-        assert len(workload) == a.items
-        pw_rates, ref_rates = [], []
-        print(f"seed: {a.items} items (the orders generator), moto on 127.0.0.1 with signature "
-              f"checking on, {a.rounds} rounds A B A B; {platform.machine()}, {os.cpu_count()} cpus")
-        print(f"{'round':>5}  {'pipewright items/s':>19}  {'boto3 batch_writer items/s':>27}")
-        for i in range(a.rounds):
-            name, t = run_pipewright(moto, a.items, parallel=a.parallel)
-            assert count(moto, name) == a.items
-            pw_rates.append(a.items / t)
-            name, t = run_boto3(moto, workload)
-            assert count(moto, name) == a.items
-            ref_rates.append(a.items / t)
-            print(f"{i + 1:>5}  {pw_rates[-1]:>19.0f}  {ref_rates[-1]:>27.0f}")
-        pw_m, ref_m = statistics.median(pw_rates), statistics.median(ref_rates)
-        print(f"{'median':>6} {pw_m:>19.0f}  {ref_m:>27.0f}   ratio {pw_m / ref_m:.2f}x")
-        print("(pipewright's time is the whole process: start, spec, STS, DescribeTable, generate, "
-              "write)")
-        peak = in_flight(moto, min(a.items, 2000), a.parallel)
-        print(f"requests in flight: pipewright kept up to {peak} BatchWriteItem requests open at once "
-              f"(--parallel {a.parallel}); the batch_writer loop keeps 1")
+    def options(p):
+        p.add_argument("--items", type=int, default=5000, help="items per run (default 5000)")
+        p.add_argument("--parallel", type=int, default=8, help="pipewright's --parallel (default 8)")
+    args = parse_args(3, __doc__, options)
+    ours, theirs = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        emu = Emulator(REGION, Path(tmp))
+        try:
+            # The reference writes exactly what pipewright writes: the generator's items.
+            from boto3.dynamodb.types import TypeDeserializer
+            make_table(emu)
+            seed(emu, args.items, args.parallel)
+            de = TypeDeserializer()
+            workload = [{k: de.deserialize(v) for k, v in it.items()} for it in scan(emu)]
+            assert len(workload) == args.items
+            for i in range(args.rounds):
+                emu.reset()
+                make_table(emu)
+                ours.append(args.items / seed(emu, args.items, args.parallel))
+                assert len(scan(emu)) == args.items
+                emu.reset()
+                make_table(emu)
+                theirs.append(args.items / timed(batch_writer, emu, workload))
+                assert len(scan(emu)) == args.items
+                print(f"  round {i + 1}/{args.rounds}: pipewright {ours[-1]:,.0f} items/s, "
+                      f"batch_writer {theirs[-1]:,.0f} items/s", flush=True)
+            peak = in_flight(emu, min(args.items, 2000), args.parallel)
+        finally:
+            emu.stop()
+    result = Result("seed", f"Seeding {args.items} items into a table on local moto (medians)",
+                    command="make bench BENCH=seed")
+    result.rows = [Row(f"seed --generate {args.items}", median(ours), median(theirs), "items/s",
+                       "boto3 batch_writer loop")]
+    result.notes = [
+        f"{args.rounds} rounds, pipewright and boto3 alternating, moto reset before each",
+        "pipewright's time is the whole process: start, spec, STS, DescribeTable, generating and "
+        "checking the items, writing them",
+        f"requests in flight: pipewright kept up to {peak} BatchWriteItem requests open at once "
+        f"(--parallel {args.parallel}); the batch_writer loop keeps one",
+    ]
+    finish(result, args)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -58,11 +58,14 @@ class Result:
         return d
 
 
-def parse_args(default_rounds: int, doc: str) -> argparse.Namespace:
+def parse_args(default_rounds: int, doc: str, extra=None) -> argparse.Namespace:
+    """--rounds and --json; extra(parser) adds a benchmark's own options."""
     p = argparse.ArgumentParser(description=doc)
     p.add_argument("--rounds", type=int, default=default_rounds,
                    help=f"side-by-side rounds (default {default_rounds})")
     p.add_argument("--json", type=Path, help="write the result here (run.py does)")
+    if extra:
+        extra(p)
     return p.parse_args()
 
 
