@@ -12,7 +12,6 @@
 
 /* Declared in specs, read by nobody yet: plan, up and drift report each instance as
  * "not supported yet" instead of pretending. */
-const struct res_kind res_kind_role = {.name = "role", .noun = "IAM role", .level = RES_LEVEL_ROLES, .supported = 0};
 const struct res_kind res_kind_artifact = {.name = "artifact", .noun = "job script in S3", .level = RES_LEVEL_ARTIFACTS, .supported = 0};
 const struct res_kind res_kind_database = {.name = "database", .noun = "Glue database", .level = RES_LEVEL_GLUE, .supported = 0};
 const struct res_kind res_kind_crawler = {.name = "crawler", .noun = "Glue crawler", .level = RES_LEVEL_GLUE, .supported = 0};
