@@ -16,8 +16,6 @@ const struct res_kind res_kind_artifact = {.name = "artifact", .noun = "job scri
 const struct res_kind res_kind_database = {.name = "database", .noun = "Glue database", .level = RES_LEVEL_GLUE, .supported = 0};
 const struct res_kind res_kind_crawler = {.name = "crawler", .noun = "Glue crawler", .level = RES_LEVEL_GLUE, .supported = 0};
 const struct res_kind res_kind_job = {.name = "job", .noun = "Glue job", .level = RES_LEVEL_GLUE, .supported = 0};
-const struct res_kind res_kind_schedule = {.name = "schedule", .noun = "schedule", .level = RES_LEVEL_SCHEDULES, .supported = 0};
-const struct res_kind res_kind_workflow = {.name = "workflow", .noun = "Glue workflow", .level = RES_LEVEL_SCHEDULES, .supported = 0};
 
 static const struct res_kind *const kinds[] = {
     &res_kind_role,
