@@ -59,6 +59,25 @@ int glue_tags_actual(const struct resource *r, const cJSON *answer, struct res_a
     return rc ? -1 : 0;
 }
 
+/* TagResource or UntagResource of arn with the tags (object) or keys (array) given, which
+ * are consumed; nothing is sent when there are none. */
+static int tag_call(struct aws_client *c, const char *operation, const char *arn, const char *field,
+                    cJSON *tags, struct pw_error *err)
+{
+    if (!tags->child) {
+        cJSON_Delete(tags);
+        return 0;
+    }
+    cJSON *in = cJSON_CreateObject();
+    if (!in) {
+        cJSON_Delete(tags);
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    }
+    cJSON_AddStringToObject(in, "ResourceArn", arn);
+    cJSON_AddItemToObject(in, field, tags);
+    return glue_call(c, operation, in, NULL, err);
+}
+
 int glue_tags_update(struct aws_client *c, const char *arn, const struct res_diff *d,
                      struct pw_error *err)
 {
@@ -78,25 +97,19 @@ int glue_tags_update(struct aws_client *c, const char *arn, const struct res_dif
         cJSON_Delete(remove);
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     }
-    if (add->child) {
-        cJSON *in = cJSON_CreateObject();
-        if (in) {   /* the list goes with in from here on */
-            cJSON_AddStringToObject(in, "ResourceArn", arn);
-            cJSON_AddItemToObject(in, "TagsToAdd", add);
-            add = NULL;
-        }
-        rc = glue_call(c, "TagResource", in, NULL, err);
+    rc = tag_call(c, "TagResource", arn, "TagsToAdd", add, err);
+    if (rc < 0) {
+        cJSON_Delete(remove);
+        return -1;
     }
-    if (rc == 0 && remove->child) {
-        cJSON *in = cJSON_CreateObject();
-        if (in) {   /* the list goes with in from here on */
-            cJSON_AddStringToObject(in, "ResourceArn", arn);
-            cJSON_AddItemToObject(in, "TagsToRemove", remove);
-            remove = NULL;
-        }
-        rc = glue_call(c, "UntagResource", in, NULL, err);
-    }
-    cJSON_Delete(add);
-    cJSON_Delete(remove);
-    return rc;
+    return tag_call(c, "UntagResource", arn, "TagsToRemove", remove, err);
+}
+
+int glue_named_call(struct aws_client *c, const char *operation, const char *name,
+                    struct pw_error *err)
+{
+    cJSON *in = cJSON_CreateObject();
+    if (in)
+        cJSON_AddStringToObject(in, "Name", name);
+    return glue_call(c, operation, in, NULL, err);
 }

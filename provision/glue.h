@@ -14,6 +14,9 @@
  * when the answer is not wanted. */
 int glue_call(struct aws_client *c, const char *operation, cJSON *in, cJSON **out,
               struct pw_error *err);
+/* A call that takes only {"Name": name}: GetWorkflow, DeleteTrigger, StartTrigger, ... */
+int glue_named_call(struct aws_client *c, const char *operation, const char *name,
+                    struct pw_error *err);
 /* 1 when err says the thing does not exist. */
 int glue_missing(const struct pw_error *err);
 

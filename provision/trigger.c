@@ -13,41 +13,39 @@ static const char *ref_name(const struct spec_ref *r)
     return r->kind == SPEC_REF_JOB ? r->job->name.v : r->crawler->name.v;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_item(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const struct kv *)a)->name, ((const struct kv *)b)->name);
 }
 
-/* Joins items (sorted) with ", " into out. */
-static int join_sorted(char **items, size_t n, struct buf *out)
+/* "job:NAME" or "crawler:NAME", with " STATE" for a condition, as one item of a list. */
+static int ref_item(struct kvlist *items, int job, const char *name, const char *state)
 {
-    qsort(items, n, sizeof *items, cmp_str);
-    for (size_t i = 0; i < n; i++)
-        if (buf_appendf(out, "%s%s", i ? ", " : "", items[i]) < 0)
-            return -1;
-    return 0;
+    char text[600];
+    int w = snprintf(text, sizeof text, "%s:%s%s%s", job ? "job" : "crawler", name, state ? " " : "",
+                     state ? state : "");
+    return w < 0 || (size_t)w >= sizeof text ? -1 : kvlist_add(items, text, "");
 }
 
-/* "job:NAME" or "crawler:NAME" [+ " SUCCEEDED"] for each reference, sorted and joined. */
-static int refs_text(const struct spec_ref *refs, size_t n, const char *suffix, struct buf *out)
+/* The items sorted and joined with ", " (order carries no meaning in Actions or Conditions),
+ * into out; the list is released. */
+static int join_sorted(struct kvlist *items, int rc, struct buf *out)
 {
-    char **items = calloc(n ? n : 1, sizeof *items);
-    int rc = items ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct buf one;
-        buf_init(&one, 0);
-        rc = buf_appendf(&one, "%s:%s%s", refs[i].kind == SPEC_REF_JOB ? "job" : "crawler",
-                         ref_name(&refs[i]), suffix);
-        items[i] = buf_detach(&one);
-        if (!items[i])
-            rc = -1;
-    }
-    if (rc == 0)
-        rc = join_sorted(items, n, out);
-    for (size_t i = 0; items && i < n; i++)
-        free(items[i]);
-    free(items);
+    qsort(items->items, items->len, sizeof *items->items, cmp_item);
+    for (size_t i = 0; rc == 0 && i < items->len; i++)
+        rc = buf_appendf(out, "%s%s", i ? ", " : "", items->items[i].name);
+    kvlist_release(items);
     return rc;
+}
+
+static int refs_text(const struct spec_ref *refs, size_t n, const char *state, struct buf *out)
+{
+    struct kvlist items;
+    int rc = 0;
+    kvlist_init(&items);
+    for (size_t i = 0; i < n; i++)
+        rc |= ref_item(&items, refs[i].kind == SPEC_REF_JOB, ref_name(&refs[i]), state);
+    return join_sorted(&items, rc, out);
 }
 
 static int prop(struct kvlist *props, const char *prefix, const char *name, const char *value)
@@ -64,10 +62,10 @@ int trigger_desired(const struct trigger_def *t, const char *prefix, struct kvli
     int rc = prop(props, prefix, "type", t->type);
     if (strcmp(t->type, "SCHEDULED") == 0)
         rc |= prop(props, prefix, "schedule", t->schedule);
-    rc |= refs_text(t->actions, t->n_actions, "", &text) | prop(props, prefix, "actions", buf_cstr(&text));
+    rc |= refs_text(t->actions, t->n_actions, NULL, &text) | prop(props, prefix, "actions", buf_cstr(&text));
     if (strcmp(t->type, "CONDITIONAL") == 0) {
         buf_reset(&text);
-        rc |= refs_text(t->after, t->n_after, " SUCCEEDED", &text) |
+        rc |= refs_text(t->after, t->n_after, "SUCCEEDED", &text) |
               prop(props, prefix, "when", buf_cstr(&text));
     }
     if (strcmp(t->type, "ON_DEMAND") != 0)
@@ -76,34 +74,21 @@ int trigger_desired(const struct trigger_def *t, const char *prefix, struct kvli
     return rc ? -1 : 0;
 }
 
-/* The "job:NAME"/"crawler:NAME" items of an Actions or Conditions list; the state of a
- * condition is appended ("job:x SUCCEEDED"). Sorted and joined like the declared ones. */
+/* The items of an Actions or Conditions list as the declared ones are written. */
 static int answer_refs(const cJSON *list, int conditions, struct buf *out)
 {
-    size_t n = (size_t)cJSON_GetArraySize(list), k = 0;
-    char **items = calloc(n ? n : 1, sizeof *items);
+    struct kvlist items;
     const cJSON *e;
-    int rc = items ? 0 : -1;
+    int rc = 0;
+    kvlist_init(&items);
     cJSON_ArrayForEach(e, list) {
         const char *job = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "JobName"));
         const char *crawler = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "CrawlerName"));
         const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, job ? "State" : "CrawlState"));
-        struct buf one;
-        if (rc < 0 || k == n)
-            break;
-        buf_init(&one, 0);
-        rc = buf_appendf(&one, "%s:%s", job ? "job" : "crawler", job ? job : crawler ? crawler : "?");
-        if (rc == 0 && conditions)
-            rc = buf_appendf(&one, " %s", state ? state : "?");
-        if (!(items[k++] = buf_detach(&one)))
-            rc = -1;
+        rc |= ref_item(&items, job != NULL, job ? job : crawler ? crawler : "?",
+                       conditions ? (state ? state : "?") : NULL);
     }
-    if (rc == 0)
-        rc = join_sorted(items, k, out);
-    for (size_t i = 0; items && i < k; i++)
-        free(items[i]);
-    free(items);
-    return rc;
+    return join_sorted(&items, rc, out);
 }
 
 int trigger_actual(const cJSON *trigger, const char *workflow, const char *prefix, struct kvlist *props)
@@ -189,16 +174,9 @@ int trigger_create(struct aws_client *c, const struct resource *r, const struct 
     return 0;
 }
 
-static int named_call(struct aws_client *c, const char *operation, const char *name, struct pw_error *err)
-{
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "Name", name);
-    return glue_call(c, operation, in, NULL, err);
-}
-
 int trigger_delete(struct aws_client *c, const char *name, struct pw_error *err)
 {
-    if (named_call(c, "DeleteTrigger", name, err) < 0) {
+    if (glue_named_call(c, "DeleteTrigger", name, err) < 0) {
         if (!glue_missing(err))
             return -1;
         pw_error_clear(err);
@@ -208,5 +186,5 @@ int trigger_delete(struct aws_client *c, const char *name, struct pw_error *err)
 
 int trigger_set_enabled(struct aws_client *c, const char *name, int enabled, struct pw_error *err)
 {
-    return named_call(c, enabled ? "StartTrigger" : "StopTrigger", name, err);
+    return glue_named_call(c, enabled ? "StartTrigger" : "StopTrigger", name, err);
 }

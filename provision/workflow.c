@@ -127,16 +127,14 @@ static int workflow_read(struct aws_client *c, const struct resource *r, struct 
     cJSON *tags = NULL;
     if (glue_arn(r->stack, "workflow", r->name, arn, sizeof arn) < 0)
         return pw_fail(err, PW_EXIT_FAILED, "workflow '%s': ARN too long", r->name);
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "Name", r->name);
-    if (glue_call(c, "GetWorkflow", in, NULL, err) < 0) {
+    if (glue_named_call(c, "GetWorkflow", r->name, err) < 0) {
         if (!glue_missing(err))
             return -1;
         pw_error_clear(err);
         a->presence = RES_MISSING;
         return 0;
     }
-    in = cJSON_CreateObject();
+    cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "ResourceArn", arn);
     if (glue_call(c, "GetTags", in, &tags, err) < 0)
         return -1;
@@ -248,9 +246,7 @@ static int workflow_destroy(struct aws_client *c, const struct resource *r, cons
     for (size_t i = 0; i < a->ids.len; i++)
         if (res_path_member(a->ids.items[i].name, "trigger", name, sizeof name) && trigger_delete(c, name, err) < 0)
             return -1;
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "Name", r->name);
-    if (glue_call(c, "DeleteWorkflow", in, NULL, err) < 0) {
+    if (glue_named_call(c, "DeleteWorkflow", r->name, err) < 0) {
         if (!glue_missing(err))
             return -1;
         pw_error_clear(err);

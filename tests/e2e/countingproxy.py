@@ -3,7 +3,9 @@
 It forwards every request byte for byte (the Host header included, so moto's signature check
 still verifies it) and records method, path and operation, so a test can assert that a second
 `up` sent no mutating request, or that `down` refused before sending any. It can also answer
-one operation with a canned error (throttling) every time, whatever order requests come in.
+one operation with a canned error (throttling) every time, or only its first N requests (a
+refusal that goes away, as a new IAM role's does), whatever order requests come in. Each record
+keeps the headers and body too, so sigcheck.py can re-sign it with botocore.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class _Forward(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         op = self.server.record(self.command, self.path, self.headers, body)
-        fault = self.server.faults.get(op)
+        fault = self.server.take_fault(op)
         if fault:
             status, ctype, data = fault
             self.send_response(status)
@@ -92,14 +94,36 @@ class CountingProxy(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests: list[dict] = []
         self.faults: dict[str, tuple[int, str, bytes]] = {}   # operation -> canned answer
+        self.fault_counts: dict[str, int] = {}                 # operation -> answers left
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
     def record(self, method, path, headers, body):
         op, mutating = operation_of(method, path, headers, body)
         with self.lock:
-            self.requests.append({"method": method, "path": path, "op": op, "mutating": mutating})
+            self.requests.append({"method": method, "path": path, "op": op, "mutating": mutating,
+                                  "headers": {k.lower(): v for k, v in headers.items()},
+                                  "body": body})
         return op
+
+    def take_fault(self, op):
+        """The canned answer for op, if any (one fewer left when it is counted)."""
+        with self.lock:
+            fault = self.faults.get(op)
+            if fault and op in self.fault_counts:
+                self.fault_counts[op] -= 1
+                if self.fault_counts[op] <= 0:
+                    del self.faults[op]
+                    del self.fault_counts[op]
+            return fault
+
+    def fail_first(self, operation: str, times: int, status: int, body: dict,
+                   ctype: str = "application/json"):
+        """Answers the first `times` requests of operation with status and a JSON error body,
+        then forwards as usual."""
+        with self.lock:
+            self.faults[operation] = (status, ctype, json.dumps(body).encode())
+            self.fault_counts[operation] = times
 
     def throttle(self, operation: str):
         """Answers every request of a JSON-protocol operation with DynamoDB's throttling error."""
@@ -111,6 +135,7 @@ class CountingProxy(ThreadingHTTPServer):
         with self.lock:
             self.requests.clear()
             self.faults.clear()
+            self.fault_counts.clear()
 
     def mutating(self) -> list[str]:
         with self.lock:
@@ -119,3 +144,9 @@ class CountingProxy(ThreadingHTTPServer):
     def stop(self):
         self.shutdown()
         self.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -18,6 +18,7 @@
 #include "provision/iam_policy.h"
 #include "provision/role.h"
 #include "provision/stack.h"
+#include "tests/unit/stacktest.h"
 
 #define ACCOUNT "123456789012"
 
@@ -53,49 +54,7 @@ static const char spec_text[] =
     "  join: {table: products, on: [sku], columns: [title]}\n"
     "  output: {bucket: lake, prefix: orders/, table: orders, mode: changes}\n";
 
-struct fixture {
-    struct spec *spec;
-    struct stack stack;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    struct diag_list d;
-    struct pw_error err = {0};
-    diag_list_init(&d);
-    if (spec_load_text("inline.yaml", spec_text, strlen(spec_text), NULL, &f->spec, &d, &err) < 0 ||
-        spec_bind_account(f->spec, ACCOUNT, &err) < 0 || stack_init(&f->stack, f->spec, ACCOUNT, &err) < 0) {
-        struct buf out;
-        buf_init(&out, 0);
-        diag_list_render(&d, &out);
-        fprintf(stderr, "%s%s\n", buf_cstr(&out), err.message);
-        buf_release(&out);
-        diag_list_release(&d);
-        return -1;
-    }
-    diag_list_release(&d);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    stack_release(&f->stack);
-    spec_free(f->spec);
-    free(f);
-    return 0;
-}
-
-static const struct resource *res(void **state, const char *address)
-{
-    struct fixture *f = *state;
-    const struct resource *r = stack_find(&f->stack, address);
-    if (!r)
-        fail_msg("no resource %s", address);
-    return r;
-}
+STACKTEST_FIXTURE(spec_text, ACCOUNT)
 
 static char *read_file(const char *path)
 {
