@@ -4,15 +4,18 @@
  * succeeded. The hourly crawler -> job -> crawler chain is three steps.
  *
  * Properties: tags[KEY] (the workflow's), and trigger[NAME].{type,schedule,actions,when,enabled}
- * for each trigger (trigger.h). The triggers of the workflow are found by listing the
+ * for each trigger of ours (trigger.h). The triggers of the workflow are found by listing the
  * account's triggers (GetTriggers) and keeping those whose WorkflowName is ours: moto answers
  * GetWorkflow without its graph, and the listing also finds a declared trigger name that
- * lives outside the workflow (a conflict up refuses rather than touch it). A trigger that
- * differs is deleted and created again (trigger.h says why). */
+ * lives outside the workflow. A trigger is ours when it is in the workflow and carries the
+ * stack's tag; anything else is never touched (a declared name taken by it is a conflict up
+ * refuses, naming it). A trigger that differs is deleted and created again (trigger.h says
+ * why). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/calls.h"
 #include "provision/glue.h"
 #include "provision/stack.h"
 #include "provision/trigger.h"
@@ -71,33 +74,23 @@ static int declared_trigger(const struct resource *r, const char *name)
     return 0;
 }
 
-/* One page of GetTriggers: ours go into the properties (and ids "trigger[NAME]"); a declared
- * name in another workflow, or in none, into ids "conflict[NAME]". */
-static int take_triggers(const struct resource *r, const cJSON *page, struct res_actual *a)
+/* Keeps (a copy of) each trigger of a GetTriggers page that is in the workflow or has a
+ * declared name. */
+static int keep_triggers(const struct resource *r, const cJSON *page, cJSON *kept)
 {
     const cJSON *t;
-    char path[320];
-    int rc = 0;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(page, "Triggers")) {
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "Name"));
         const char *in = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "WorkflowName"));
-        if (!name)
-            continue;
-        int ours = in && strcmp(in, r->name) == 0;
-        if (!ours && !declared_trigger(r, name))
-            continue;
-        snprintf(path, sizeof path, "%s[%s]", ours ? "trigger" : "conflict", name);
-        rc |= kvlist_add(&a->ids, path, in ? in : "");
-        if (ours) {
-            snprintf(path, sizeof path, "trigger[%s].", name);
-            rc |= trigger_actual(t, r->name, path, &a->props);
-        }
+        if (name && ((in && strcmp(in, r->name) == 0) || declared_trigger(r, name)) &&
+            !cJSON_AddItemToArray(kept, cJSON_Duplicate(t, 1)))
+            return -1;
     }
-    return rc;
+    return 0;
 }
 
-static int list_triggers(struct aws_client *c, const struct resource *r, struct res_actual *a,
-                         struct pw_error *err)
+/* Every page of GetTriggers, the kept triggers into kept. */
+static int list_triggers(struct aws_client *c, const struct resource *r, cJSON *kept, struct pw_error *err)
 {
     char *token = NULL;
     int rc = 0;
@@ -109,7 +102,7 @@ static int list_triggers(struct aws_client *c, const struct resource *r, struct 
         token = NULL;
         if (glue_call(c, "GetTriggers", in, &page, err) < 0)
             return -1;
-        if (take_triggers(r, page, a) < 0)
+        if (keep_triggers(r, page, kept) < 0)
             rc = pw_fail(err, PW_EXIT_FAILED, "out of memory");
         const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(page, "NextToken"));
         if (rc == 0 && next && next[0] && !(token = strdup(next)))
@@ -117,6 +110,75 @@ static int list_triggers(struct aws_client *c, const struct resource *r, struct 
         cJSON_Delete(page);
     } while (rc == 0 && token);
     free(token);
+    return rc;
+}
+
+/* Sorts the kept triggers: a trigger of the workflow that carries the stack's tag is ours (its
+ * properties, and ids "trigger[NAME]"); one without it is someone else's, left out, unless it
+ * has a declared name; a declared name outside the workflow, or someone else's, is a conflict
+ * (ids "conflict[NAME]" = where it is), which up refuses to touch. */
+static int sort_triggers(struct aws_client *c, const struct resource *r, const cJSON *kept,
+                         struct res_actual *a, struct pw_error *err)
+{
+    size_t n = (size_t)cJSON_GetArraySize(kept), k = 0;
+    struct json_call *calls = calloc(n ? n : 1, sizeof *calls);
+    char path[320], arn[400], where[400];
+    const cJSON *t;
+    int rc = calls ? 0 : pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    cJSON_ArrayForEach(t, kept) {
+        if (rc < 0)
+            break;
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "Name"));
+        calls[k].operation = "GetTags";
+        calls[k].input = cJSON_CreateObject();
+        if (glue_arn(r->stack, "trigger", name, arn, sizeof arn) < 0 || !calls[k].input)
+            rc = pw_fail(err, PW_EXIT_FAILED, "trigger '%s': out of memory or ARN too long", name);
+        else
+            cJSON_AddStringToObject(calls[k].input, "ResourceArn", arn);
+        k++;
+    }
+    if (rc == 0)
+        json_calls_run(c, "glue", calls, n);
+    k = 0;
+    cJSON_ArrayForEach(t, kept) {
+        if (rc < 0)
+            break;
+        const struct json_call *tc = &calls[k++];
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "Name"));
+        const char *in = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "WorkflowName"));
+        if (tc->rc < 0) {
+            if (glue_missing(&tc->err))
+                continue;   /* deleted since the listing */
+            *err = tc->err;
+            rc = -1;
+            break;
+        }
+        const char *stack = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(tc->output, "Tags"), PW_TAG_STACK));
+        int in_ours = in && strcmp(in, r->name) == 0, tagged = stack && strcmp(stack, r->stack->name) == 0;
+        int bad = 0;
+        if (in_ours && tagged) {
+            snprintf(path, sizeof path, "trigger[%s]", name);
+            bad |= kvlist_add(&a->ids, path, in);
+            snprintf(path, sizeof path, "trigger[%s].", name);
+            bad |= trigger_actual(t, r->name, path, &a->props);
+        } else if (declared_trigger(r, name)) {
+            if (in_ours)
+                snprintf(where, sizeof where, "in it without the tag %s=%s", PW_TAG_STACK, r->stack->name);
+            else if (in)
+                snprintf(where, sizeof where, "in workflow '%s'", in);
+            else
+                snprintf(where, sizeof where, "outside any workflow");
+            snprintf(path, sizeof path, "conflict[%s]", name);
+            bad |= kvlist_add(&a->ids, path, where);
+        }
+        if (bad)
+            rc = pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    }
+    for (size_t i = 0; calls && i < n; i++)
+        cJSON_Delete(calls[i].input);
+    json_calls_release(calls, n);
+    free(calls);
     return rc;
 }
 
@@ -138,10 +200,16 @@ static int workflow_read(struct aws_client *c, const struct resource *r, struct 
     cJSON_AddStringToObject(in, "ResourceArn", arn);
     if (glue_call(c, "GetTags", in, &tags, err) < 0)
         return -1;
-    int rc = glue_tags_actual(r, tags, a) < 0 || kvlist_add(&a->ids, "arn", arn) < 0
+    cJSON *kept = cJSON_CreateArray();
+    int rc = glue_tags_actual(r, tags, a) < 0 || kvlist_add(&a->ids, "arn", arn) < 0 || !kept
                  ? pw_fail(err, PW_EXIT_FAILED, "out of memory") : 0;
     cJSON_Delete(tags);
-    return rc < 0 ? -1 : list_triggers(c, r, a, err);
+    if (rc == 0 && list_triggers(c, r, kept, err) == 0)
+        rc = sort_triggers(c, r, kept, a, err);
+    else
+        rc = -1;
+    cJSON_Delete(kept);
+    return rc;
 }
 
 /* --- changing ----------------------------------------------------------------------------- */
@@ -153,10 +221,9 @@ static int refuse_conflicts(const struct resource *r, const struct res_actual *a
     char name[300];
     for (size_t i = 0; i < a->ids.len; i++)
         if (res_path_member(a->ids.items[i].name, "conflict", name, sizeof name))
-            return pw_fail(err, PW_EXIT_FAILED, "the trigger '%s' that workflow '%s' needs exists %s%s%s; "
+            return pw_fail(err, PW_EXIT_FAILED, "the trigger '%s' that workflow '%s' needs exists %s; "
                            "pipewright never changes it: rename or delete it", name, r->name,
-                           a->ids.items[i].value[0] ? "in workflow '" : "outside any workflow",
-                           a->ids.items[i].value, a->ids.items[i].value[0] ? "'" : "");
+                           a->ids.items[i].value);
     return 0;
 }
 
@@ -178,11 +245,39 @@ static int create_triggers(struct aws_client *c, const struct resource *r, const
     return 0;
 }
 
+/* Before anything is created: a declared trigger name that exists already is someone else's
+ * (the workflow does not exist yet), and CreateTrigger must not take it over (moto would
+ * silently replace it). */
+static int refuse_taken_names(struct aws_client *c, const struct resource *r, struct pw_error *err)
+{
+    const struct spec_workflow *w = r->decl;
+    char name[300];
+    cJSON *in = cJSON_CreateObject(), *out = NULL;
+    cJSON *names = cJSON_AddArrayToObject(in, "TriggerNames");
+    for (size_t i = 0; names && i < w->n_steps; i++)
+        if (trigger_name(r->name, i, name, sizeof name) == 0)
+            cJSON_AddItemToArray(names, cJSON_CreateString(name));
+    if (glue_call(c, "BatchGetTriggers", in, &out, err) < 0)
+        return -1;
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Triggers"), 0);
+    const char *taken = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "Name"));
+    const char *in_wf = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "WorkflowName"));
+    int rc = taken ? pw_fail(err, PW_EXIT_FAILED, "the trigger '%s' that workflow '%s' needs exists %s%s%s; "
+                             "pipewright never changes it: rename or delete it", taken, r->name,
+                             in_wf ? "in workflow '" : "outside any workflow", in_wf ? in_wf : "",
+                             in_wf ? "'" : "")
+                   : 0;
+    cJSON_Delete(out);
+    return rc;
+}
+
 static int workflow_create(struct aws_client *c, const struct resource *r, const struct kvlist *desired,
                            struct pw_error *err)
 {
     char desc[300];
     (void)desired;
+    if (refuse_taken_names(c, r, err) < 0)
+        return -1;
     cJSON *in = cJSON_CreateObject();
     snprintf(desc, sizeof desc, "pipewright %s of stack %s (%s)", r->address, r->stack->name, r->stack->env);
     cJSON_AddStringToObject(in, "Name", r->name);

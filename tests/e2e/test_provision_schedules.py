@@ -371,6 +371,49 @@ def test_foreign_group_and_workflow_are_refused_and_left_alone(pw, glue, sched, 
     assert glue.get_workflow(Name=WORKFLOW)["Workflow"]["Name"] == WORKFLOW
 
 
+def test_someone_elses_triggers_are_never_touched(pw, glue, proxy):
+    # A trigger added to our workflow without our tag is theirs: not drift, never deleted.
+    up(pw)
+    glue.create_trigger(Name="theirs-in-our-workflow", WorkflowName=WORKFLOW, Type="ON_DEMAND",
+                        Actions=[{"JobName": JOB}], Tags={"owner": "someone"})
+    in_sync(pw)
+    proxy.clear()
+    up(pw)
+    assert proxy.mutating() == []
+    rc, rep, err = run_json(pw, "down", "--yes")
+    assert by_address(rep)["workflow.refresh"]["state"] == "deleted"
+    assert [t["Name"] for t in glue.get_triggers()["Triggers"]] == ["theirs-in-our-workflow"]
+
+
+@pytest.mark.parametrize("existing", ["standalone", "in_the_workflow_untagged"])
+def test_declared_trigger_name_taken_by_someone_else_is_refused(pw, glue, proxy, existing):
+    """The name the workflow's first step needs is taken: before the workflow exists (nothing
+    is created) and after (nothing is changed), up refuses and says where the trigger is."""
+    if existing == "standalone":
+        glue.create_trigger(Name=START, Type="ON_DEMAND", Actions=[{"JobName": JOB}])
+        where = "outside any workflow"
+        rc, rep, err = run_json(pw, "up", "--yes")
+        assert rc == 1 and by_address(rep)["workflow.refresh"]["outcome"] == "failed", err
+        assert f"the trigger '{START}' that workflow '{WORKFLOW}' needs exists {where}" in \
+            by_address(rep)["workflow.refresh"]["error"]
+        assert glue.list_workflows()["Workflows"] == []
+    else:
+        up(pw)
+        glue.delete_trigger(Name=START)
+        # moto keeps a deleted trigger's tags for the next one of that name: overwrite ours.
+        glue.create_trigger(Name=START, WorkflowName=WORKFLOW, Type="ON_DEMAND", Actions=[{"JobName": JOB}],
+                            Tags={"pipewright:stack": "another-stack"})
+        where = "in it without the tag pipewright:stack=pwsched"
+    proxy.clear()
+    rc, rep, err = run_json(pw, "up", "--yes")
+    assert rc == 1, err
+    assert f"the trigger '{START}' that workflow '{WORKFLOW}' needs exists {where}" in \
+        by_address(rep)["workflow.refresh"]["error"]
+    assert not [op for op in proxy.mutating() if "Trigger" in op]
+    t = glue.get_trigger(Name=START)["Trigger"]
+    assert t["Type"] == "ON_DEMAND" and t["Actions"] == [{"JobName": JOB}]
+
+
 def test_workflow_no_longer_declared_is_deleted_with_its_triggers(pw, glue, tmp_path):
     up(pw)
     text = SPEC.read_text()
