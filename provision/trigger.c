@@ -31,7 +31,8 @@ static int ref_item(struct kvlist *items, int job, const char *name, const char 
  * into out; the list is released. */
 static int join_sorted(struct kvlist *items, int rc, struct buf *out)
 {
-    qsort(items->items, items->len, sizeof *items->items, cmp_item);
+    if (items->len > 1)   /* qsort of no items would be given a NULL array */
+        qsort(items->items, items->len, sizeof *items->items, cmp_item);
     for (size_t i = 0; rc == 0 && i < items->len; i++)
         rc = buf_appendf(out, "%s%s", i ? ", " : "", items->items[i].name);
     kvlist_release(items);
