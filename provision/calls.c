@@ -27,12 +27,21 @@ size_t json_calls_run(struct aws_client *c, const char *service, struct json_cal
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        aws_request_init(&rq[i], svc, calls[i].operation, "POST", "/");
+        const struct json_call *jc = &calls[i];
         aws_response_init(&rs[i]);
-        bodies[i] = calls[i].input ? cJSON_PrintUnformatted(calls[i].input) : NULL;
-        rq[i].body = bodies[i] ? bodies[i] : "{}";
-        rq[i].body_len = strlen(rq[i].body);
-        aws_request_json(&rq[i], calls[i].operation, &errs[i]);
+        bodies[i] = jc->input ? cJSON_PrintUnformatted(jc->input) : NULL;
+        if (jc->path) {
+            aws_request_init(&rq[i], svc, jc->operation, jc->method, jc->path);
+            rq[i].path_encoded = 1;
+            for (size_t q = 0; jc->query && q < jc->query->len; q++)
+                kvlist_add(&rq[i].query, jc->query->items[q].name, jc->query->items[q].value);
+            rq[i].body = bodies[i];
+        } else {
+            aws_request_init(&rq[i], svc, jc->operation, "POST", "/");
+            aws_request_json(&rq[i], jc->operation, &errs[i]);
+            rq[i].body = bodies[i] ? bodies[i] : "{}";
+        }
+        rq[i].body_len = rq[i].body ? strlen(rq[i].body) : 0;
     }
     aws_send_all(c, rq, rs, results, errs, n);
     for (size_t i = 0; i < n; i++) {

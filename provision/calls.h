@@ -12,13 +12,17 @@
 
 struct json_call {
     const char *operation;
-    cJSON *input;               /* owned by the caller; NULL means {} */
+    const char *method;         /* REST-JSON (Scheduler): method, encoded path (aws_path_label) */
+    const char *path;           /* and query; path NULL: the JSON protocol (POST / + X-Amz-Target) */
+    const struct kvlist *query;
+    cJSON *input;               /* owned by the caller; NULL means {} (REST-JSON: no body) */
     cJSON *output;              /* filled on success; owned by the call (json_calls_release) */
     int rc;                     /* 0 or -1 */
     struct pw_error err;
 };
 
-/* Sends every call in parallel. Returns how many failed; each call's rc/err says which. */
+/* Sends every call in parallel. Returns how many failed; each call's rc/err says which.
+ * service speaks JSON or REST-JSON, as the calls say. */
 size_t json_calls_run(struct aws_client *c, const char *service, struct json_call *calls,
                       size_t n);
 void json_calls_release(struct json_call *calls, size_t n);

@@ -268,7 +268,7 @@ static int send_table(struct aws_client *c, const struct resource *r, const char
         if (k->string && cJSON_IsString(k) && !known_param(k->string) && !ours_param(k->string))
             cJSON_AddStringToObject(params, k->string, k->valuestring);
     cJSON_AddItemToObject(in, "TableInput", ti);
-    return strcmp(op, "CreateTable") == 0 ? glue_create(c, r, op, in, err) : glue_call(c, op, in, err);
+    return strcmp(op, "CreateTable") == 0 ? glue_create(c, r, op, in, err) : glue_call(c, op, in, NULL, err);
 }
 
 static int catalog_table_create(struct aws_client *c, const struct resource *r,

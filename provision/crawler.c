@@ -19,6 +19,7 @@
 
 #include "provision/calls.h"
 #include "provision/glue.h"
+#include "provision/role.h"
 #include "provision/stack.h"
 
 /* The spec's spelling of a recrawl behaviour: "CRAWL_NEW_FOLDERS_ONLY" -> "new-folders-only". */
@@ -73,7 +74,7 @@ int crawler_desired(const struct resource *r, struct kvlist *props, struct pw_er
     const struct spec_crawler *cr = r->decl;
     const struct spec *s = r->stack->spec;
     char role[600], url[1200], v[64];
-    int rc = glue_role_arn(r->stack, &cr->role, role, sizeof role);
+    int rc = role_arn(r->stack, &cr->role, role, sizeof role);
     rc |= kvlist_add(props, "role", role);
     rc |= kvlist_add(props, "database", s->database.v);
     for (size_t i = 0; i < cr->n_targets; i++) {
@@ -161,7 +162,7 @@ cJSON *crawler_input(const struct resource *r, int for_create)
     cJSON *targets = cJSON_AddObjectToObject(in, "Targets");
     cJSON *s3 = cJSON_AddArrayToObject(targets, "S3Targets");
     cJSON *ddb = cJSON_AddArrayToObject(targets, "DynamoDBTargets");
-    int bad = !s3 || !ddb || glue_role_arn(r->stack, &cr->role, role, sizeof role) < 0;
+    int bad = !s3 || !ddb || role_arn(r->stack, &cr->role, role, sizeof role) < 0;
     bad |= !cJSON_AddStringToObject(in, "Name", r->name);
     bad |= !cJSON_AddStringToObject(in, "Role", role);
     bad |= !cJSON_AddStringToObject(in, "DatabaseName", r->stack->spec->database.v);
@@ -241,7 +242,7 @@ static int crawler_update(struct aws_client *c, const struct resource *r, const 
         return -1;
     if (needs_update_crawler(d)) {
         op = "UpdateCrawler";
-        rc = glue_call(c, op, crawler_input(r, 0), err);
+        rc = glue_call(c, op, crawler_input(r, 0), NULL, err);
     } else if (res_diff_touches(d, "schedule")) {
         cJSON *in = glue_name_input("CrawlerName", r->name);
         op = "UpdateCrawlerSchedule";
@@ -249,7 +250,7 @@ static int crawler_update(struct aws_client *c, const struct resource *r, const 
             cJSON_Delete(in);
             in = NULL;
         }
-        rc = glue_call(c, op, in, err);
+        rc = glue_call(c, op, in, NULL, err);
     } else {
         return 0;
     }

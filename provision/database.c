@@ -82,7 +82,7 @@ static int set_description(struct aws_client *c, const struct resource *r, struc
         cJSON_AddStringToObject(dbi, "Description", s->database_description.v);
     cJSON_AddItemToObject(in, "DatabaseInput", dbi);
     dbi = NULL;
-    rc = glue_call(c, "UpdateDatabase", in, err);
+    rc = glue_call(c, "UpdateDatabase", in, NULL, err);
     in = NULL;
 out:
     cJSON_Delete(in);

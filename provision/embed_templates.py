@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes provision/templates.c: the files under templates/ that up deploys (the Glue job
-scripts), as C strings, so an installed binary uploads them with no source tree beside it.
+"""Writes provision/templates.c: the files under templates/ that up deploys or fills in (the Glue
+job scripts, the IAM policy documents), as C strings, so an installed binary works with no source
+tree beside it.
 
 Run from anywhere after editing a file under one of DIRS:  python3 provision/embed_templates.py
 tests/unit/test_glue.c fails when the embedded copy differs from the files."""
@@ -8,7 +9,7 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DIRS = ["glue"]   # under templates/; templates/init is embedded with the examples
+DIRS = ["glue", "iam"]   # under templates/; templates/init is embedded with the examples
 
 
 def c_string(text):

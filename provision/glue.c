@@ -7,18 +7,13 @@
 #include <string.h>
 
 #include "provision/calls.h"
+#include "provision/role.h"
 #include "provision/stack.h"
 
-/* How long a Create* keeps retrying a role Glue cannot assume yet: IAM propagates a new role
- * within seconds, rarely more than a minute. */
-#define ROLE_RETRY_MAX_MS 90000L
-#define ROLE_RETRY_STEP_MS 2000L
-
-int glue_arn(const struct resource *r, const char *type, char *out, size_t n)
+int glue_arn(const struct stack *st, const char *type, const char *name, char *out, size_t n)
 {
-    const struct stack *st = r->stack;
     int w = snprintf(out, n, "arn:%s:glue:%s:%s:%s/%s", st->partition, st->region, st->account,
-                     type, r->name);
+                     type, name);
     return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
@@ -33,14 +28,6 @@ int glue_name_from_arn(const char *arn, const char *type, char *name, size_t n)
         return 0;
     snprintf(name, n, "%s", res);
     return 1;
-}
-
-int glue_role_arn(const struct stack *st, const struct spec_role *role, char *out, size_t n)
-{
-    int w = role->generated
-                ? snprintf(out, n, "arn:%s:iam::%s:role/%s", st->partition, st->account, role->name.v)
-                : snprintf(out, n, "%s", role->arn.v);
-    return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
 int glue_role_normalise(const struct stack *st, const char *role, char *out, size_t n)
@@ -90,7 +77,7 @@ int glue_read(struct aws_client *c, const char *operation, const cJSON *input, c
     }
     json_calls_run(c, "glue", calls, n);
     if (calls[0].rc < 0) {
-        if (strcmp(calls[0].err.code, "EntityNotFoundException") == 0)
+        if (glue_missing(&calls[0].err))
             rc = 0;
         else
             *err = calls[0].err;
@@ -98,7 +85,7 @@ int glue_read(struct aws_client *c, const char *operation, const cJSON *input, c
     }
     if (n == 2 && calls[1].rc < 0) {
         /* Deleted between the two reads: it is gone, not unreadable. */
-        if (strcmp(calls[1].err.code, "EntityNotFoundException") == 0)
+        if (glue_missing(&calls[1].err))
             rc = 0;
         else
             *err = calls[1].err;
@@ -135,7 +122,7 @@ int glue_read_resource(struct aws_client *c, const struct resource *r, const cha
     char arn[600];
     cJSON *in = glue_name_input(field, r->name), *answer = NULL, *tags = NULL;
     int rc = -1;
-    if (!in || glue_arn(r, type, arn, sizeof arn) < 0) {
+    if (!in || glue_arn(r->stack, type, r->name, arn, sizeof arn) < 0) {
         pw_fail(err, PW_EXIT_FAILED, "%s '%s': out of memory or a name too long", type, r->name);
         goto out;
     }
@@ -213,13 +200,13 @@ int glue_update_tags(struct aws_client *c, const char *arn, const struct res_dif
         }
     }
     /* Tags first: an adopted resource is ours before anything else about it changes. */
-    if (nt && glue_call(c, "TagResource", tag, err) < 0) {
+    if (nt && glue_call(c, "TagResource", tag, NULL, err) < 0) {
         tag = NULL;
         goto out;
     }
     if (nt)
         tag = NULL;
-    if (nu && glue_call(c, "UntagResource", untag, err) < 0) {
+    if (nu && glue_call(c, "UntagResource", untag, NULL, err) < 0) {
         untag = NULL;
         goto out;
     }
@@ -232,48 +219,61 @@ out:
     return rc;
 }
 
-int glue_call(struct aws_client *c, const char *operation, cJSON *input, struct pw_error *err)
+int glue_call(struct aws_client *c, const char *operation, cJSON *input, cJSON **out,
+              struct pw_error *err)
 {
-    cJSON *out = NULL;
-    int rc = input ? aws_json_call(c, "glue", operation, input, &out, err)
+    cJSON *answer = NULL;
+    int rc = input ? aws_json_call(c, "glue", operation, input, &answer, err)
                    : pw_fail(err, PW_EXIT_FAILED, "out of memory");
-    cJSON_Delete(out);
     cJSON_Delete(input);
+    if (out)
+        *out = answer;
+    else
+        cJSON_Delete(answer);
     return rc;
 }
 
-static int role_not_ready(const struct pw_error *err)
+int glue_named_call(struct aws_client *c, const char *operation, const char *name,
+                    struct pw_error *err)
 {
-    return strcmp(err->code, "InvalidInputException") == 0 &&
-           (strstr(err->message, "role") || strstr(err->message, "Role"));
+    return glue_call(c, operation, glue_name_input("Name", name), NULL, err);
+}
+
+int glue_missing(const struct pw_error *err)
+{
+    return strcmp(err->code, "EntityNotFoundException") == 0;
+}
+
+struct create_call {
+    const char *operation;
+    cJSON *input;
+};
+
+static int create_once(struct aws_client *c, void *ctx, struct pw_error *err)
+{
+    const struct create_call *cc = ctx;
+    cJSON *out = NULL;
+    int rc = aws_json_call(c, "glue", cc->operation, cc->input, &out, err);
+    cJSON_Delete(out);
+    return rc;
 }
 
 int glue_create(struct aws_client *c, const struct resource *r, const char *operation,
                 cJSON *input, struct pw_error *err)
 {
-    long budget = r->stack->wait_timeout_s * 1000L;
-    long deadline = calls_now_ms() + (budget < ROLE_RETRY_MAX_MS ? budget : ROLE_RETRY_MAX_MS);
-    cJSON *out = NULL;
-    int rc = -1;
+    struct create_call cc = {operation, input};
     if (!input)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
-    for (;;) {
-        rc = aws_json_call(c, "glue", operation, input, &out, err);
-        cJSON_Delete(out);
-        out = NULL;
-        if (rc == 0 || !role_not_ready(err) || calls_now_ms() >= deadline)
-            break;
-        calls_sleep_ms(ROLE_RETRY_STEP_MS);
-    }
+    int rc = role_retry(c, create_once, &cc, role_propagation_timeout_ms(r->stack), err);
     cJSON_Delete(input);
     return rc;
 }
 
 int glue_delete(struct aws_client *c, const char *operation, cJSON *input, struct pw_error *err)
 {
-    if (glue_call(c, operation, input, err) == 0)
+    if (glue_call(c, operation, input, NULL, err) == 0)
         return 0;
-    if (strcmp(err->code, "EntityNotFoundException") != 0)
+    if (!glue_missing(err))
         return -1;
     pw_error_clear(err);
     return 0;

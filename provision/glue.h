@@ -1,6 +1,7 @@
-/* glue.h — what the Glue kinds (database, crawler, job, catalog table) share: ARNs, a read of
- * a resource with its tags, tags on create and update, role ARNs, Glue's enum spellings, and
- * the one emulator gap every Update* call has to know about. */
+/* glue.h — what the Glue kinds (database, crawler, job, catalog table, workflow, trigger, the
+ * schedule's Glue side) share: calls, ARNs, a read of a resource with its tags, tags on create
+ * and update, role ARNs, Glue's enum spellings, and the one emulator gap every Update* call
+ * has to know about. */
 #ifndef PW_GLUE_H
 #define PW_GLUE_H
 
@@ -10,17 +11,14 @@
 
 #include "provision/resource.h"
 #include "provision/spec/spec.h"
+#include "provision/stack.h"
 
-struct stack;
-
-/* "arn:aws:glue:eu-west-1:123456789012:<type>/<name>" (type: database, crawler, job). */
-int glue_arn(const struct resource *r, const char *type, char *out, size_t n);
+/* "arn:<partition>:glue:<region>:<account>:<type>/<name>" (type: database, crawler, job,
+ * workflow, trigger). */
+int glue_arn(const struct stack *st, const char *type, const char *name, char *out, size_t n);
 /* The name in a Glue ARN of that type; 0 when the ARN is anything else. */
 int glue_name_from_arn(const char *arn, const char *type, char *name, size_t n);
 
-/* The ARN of the role a crawler or job runs under: the one the spec names, or the generated
- * role's, arn:<partition>:iam::<account>:role/<name> (role.c creates it). */
-int glue_role_arn(const struct stack *st, const struct spec_role *role, char *out, size_t n);
 /* A role as Glue answers it (an ARN, or the bare name Glue also accepts) as an ARN. */
 int glue_role_normalise(const struct stack *st, const char *role, char *out, size_t n);
 
@@ -59,10 +57,17 @@ int glue_actual_tags(const struct resource *r, const cJSON *tags, struct res_act
 int glue_update_tags(struct aws_client *c, const char *arn, const struct res_diff *d,
                      struct pw_error *err);
 
-/* One call; input is consumed, the answer dropped. */
-int glue_call(struct aws_client *c, const char *operation, cJSON *input, struct pw_error *err);
-/* A Create* call (input consumed), retried for a bounded time while Glue refuses a role that
- * IAM has just created and not yet propagated ("unable to assume provided role"). */
+/* One call; input is consumed (NULL: out of memory, reported as such). *out gets the answer
+ * (the caller frees it); out NULL: the answer is dropped. */
+int glue_call(struct aws_client *c, const char *operation, cJSON *input, cJSON **out,
+              struct pw_error *err);
+/* A call that takes only {"Name": name}: GetWorkflow, DeleteTrigger, StartTrigger, ... */
+int glue_named_call(struct aws_client *c, const char *operation, const char *name,
+                    struct pw_error *err);
+/* 1 when err says the thing does not exist (EntityNotFoundException). */
+int glue_missing(const struct pw_error *err);
+/* A Create* call (input consumed), retried (role_retry) while Glue refuses a role that IAM has
+ * just created and not yet propagated ("unable to assume provided role"). */
 int glue_create(struct aws_client *c, const struct resource *r, const char *operation,
                 cJSON *input, struct pw_error *err);
 /* A Delete* call (input consumed); a resource that is already gone is not an error. */

@@ -17,6 +17,7 @@
 
 #include "provision/calls.h"
 #include "provision/glue.h"
+#include "provision/role.h"
 #include "provision/stack.h"
 
 #define BOOKMARK_ARG "--job-bookmark-option"
@@ -143,7 +144,7 @@ int job_desired(const struct resource *r, struct kvlist *props, struct pw_error 
     struct kvlist args;
     char role[600], loc[1200];
     kvlist_init(&args);
-    int rc = glue_role_arn(r->stack, &j->role, role, sizeof role);
+    int rc = role_arn(r->stack, &j->role, role, sizeof role);
     rc |= script_location(j, loc, sizeof loc);
     rc |= kvlist_add(props, "role", role);
     rc |= kvlist_add(props, "command", "glueetl");
@@ -211,7 +212,7 @@ static cJSON *job_fields(const struct resource *r)
     char role[600], loc[1200];
     cJSON *o = cJSON_CreateObject();
     kvlist_init(&args);
-    int bad = !o || glue_role_arn(r->stack, &j->role, role, sizeof role) < 0 ||
+    int bad = !o || role_arn(r->stack, &j->role, role, sizeof role) < 0 ||
               script_location(j, loc, sizeof loc) < 0 || job_arguments(r->stack->spec, j, &args) < 0;
     bad |= !cJSON_AddStringToObject(o, "Role", role);
     cJSON *cmd = cJSON_AddObjectToObject(o, "Command");
@@ -280,7 +281,7 @@ static int job_update(struct aws_client *c, const struct resource *r, const stru
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     }
     cJSON_AddItemToObject(in, "JobUpdate", fields);
-    if (glue_call(c, "UpdateJob", in, err) == 0)
+    if (glue_call(c, "UpdateJob", in, NULL, err) == 0)
         return 0;
     if (glue_not_implemented(err))
         pw_error_prefix(err, "the endpoint does not implement UpdateJob (moto 5 does not; AWS "

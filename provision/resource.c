@@ -1,4 +1,4 @@
-/* resource.c — the table of kinds, the kinds not provisioned yet, the property diff and the
+/* resource.c — the table of kinds, the property diff and the
  * helpers every kind uses to normalise what it reads. */
 #include "provision/resource.h"
 
@@ -9,12 +9,6 @@
 #include <strings.h>
 
 #include "provision/stack.h"
-
-/* Declared in specs, read by nobody yet: plan, up and drift report each instance as
- * "not supported yet" instead of pretending. */
-const struct res_kind res_kind_role = {.name = "role", .noun = "IAM role", .level = RES_LEVEL_ROLES, .supported = 0};
-const struct res_kind res_kind_schedule = {.name = "schedule", .noun = "schedule", .level = RES_LEVEL_SCHEDULES, .supported = 0};
-const struct res_kind res_kind_workflow = {.name = "workflow", .noun = "Glue workflow", .level = RES_LEVEL_SCHEDULES, .supported = 0};
 
 static const struct res_kind *const kinds[] = {
     &res_kind_role,

@@ -305,7 +305,11 @@ static int prepare(struct aws_client *c, const struct aws_request *rq, struct pr
             path = bucket[blen] ? bucket + blen : "/";
         }
     }
-    buf_appends(&p->path, ep.base_path);
+    /* An encoded path needs an encoded base path in front of it. */
+    if (rq->path_encoded)
+        uri_encode(&p->path, ep.base_path, strlen(ep.base_path), 1);
+    else
+        buf_appends(&p->path, ep.base_path);
     buf_appends(&p->path, path);
 
     for (size_t i = 0; i < rq->headers.len; i++)
@@ -317,6 +321,7 @@ static int prepare(struct aws_client *c, const struct aws_request *rq, struct pr
         .method = rq->method,
         .host = buf_cstr(&p->host),
         .path = buf_cstr(&p->path),
+        .path_encoded = rq->path_encoded,
         .query = &rq->query,
         .headers = &p->headers,
         .body = rq->body,
@@ -595,6 +600,31 @@ int aws_request_query(struct aws_request *r, const char *action, const struct kv
     return 0;
 }
 
+/* Sends rq with body (len bytes; empty_body when body is NULL) and parses the answer ({} for
+ * an empty one) into *output. Releases rq. */
+static int json_exchange(struct aws_client *c, struct aws_request *rq, const char *body,
+                         size_t len, const char *empty_body, cJSON **output, struct pw_error *err)
+{
+    struct aws_response rs;
+    int rc = -1;
+    aws_response_init(&rs);
+    *output = NULL;
+    rq->body = body ? body : empty_body;
+    rq->body_len = body ? len : (empty_body ? strlen(empty_body) : 0);
+    if (aws_send(c, rq, &rs, err) < 0)
+        goto out;
+    *output = rs.body.len ? cJSON_ParseWithLength(rs.body.data, rs.body.len) : cJSON_CreateObject();
+    if (!*output) {
+        pw_fail(err, PW_EXIT_FAILED, "%s %s: the answer is not JSON", rq->service->name, rq->operation);
+        goto out;
+    }
+    rc = 0;
+out:
+    aws_request_release(rq);
+    aws_response_release(&rs);
+    return rc;
+}
+
 int aws_json_call_text(struct aws_client *c, const char *service, const char *operation,
                        const char *body, size_t len, cJSON **output, struct pw_error *err)
 {
@@ -603,26 +633,12 @@ int aws_json_call_text(struct aws_client *c, const char *service, const char *op
     if (!svc)
         return pw_fail(err, PW_EXIT_USAGE, "unknown service '%s'", service);
     struct aws_request rq;
-    struct aws_response rs;
-    int rc = -1;
     aws_request_init(&rq, svc, operation, "POST", "/");
-    aws_response_init(&rs);
-    if (aws_request_json(&rq, operation, err) < 0)
-        goto out;
-    rq.body = body ? body : "{}";
-    rq.body_len = body ? len : 2;
-    if (aws_send(c, &rq, &rs, err) < 0)
-        goto out;
-    *output = rs.body.len ? cJSON_ParseWithLength(rs.body.data, rs.body.len) : cJSON_CreateObject();
-    if (!*output) {
-        pw_fail(err, PW_EXIT_FAILED, "%s %s: the answer is not JSON", service, operation);
-        goto out;
+    if (aws_request_json(&rq, operation, err) < 0) {
+        aws_request_release(&rq);
+        return -1;
     }
-    rc = 0;
-out:
-    aws_request_release(&rq);
-    aws_response_release(&rs);
-    return rc;
+    return json_exchange(c, &rq, body, len, "{}", output, err);
 }
 
 int aws_json_call(struct aws_client *c, const char *service, const char *operation,
@@ -633,6 +649,41 @@ int aws_json_call(struct aws_client *c, const char *service, const char *operati
     if (input && !body)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     int rc = aws_json_call_text(c, service, operation, body, body ? strlen(body) : 0, output, err);
+    cJSON_free(body);
+    return rc;
+}
+
+int aws_path_label(struct buf *path, const char *label)
+{
+    if (buf_appendc(path, '/') < 0)
+        return -1;
+    return uri_encode(path, label, strlen(label), 0);
+}
+
+int aws_rest_json_call(struct aws_client *c, const char *service, const char *operation,
+                       const char *method, const char *path, const struct kvlist *query,
+                       const cJSON *input, cJSON **output, struct pw_error *err)
+{
+    *output = NULL;
+    const struct aws_service *svc = aws_service_find(service);
+    if (!svc)
+        return pw_fail(err, PW_EXIT_USAGE, "unknown service '%s'", service);
+    if (svc->protocol != AWS_PROTO_REST_JSON)
+        return pw_fail(err, PW_EXIT_USAGE, "'%s' does not speak the REST-JSON protocol", service);
+    struct aws_request rq;
+    aws_request_init(&rq, svc, operation, method, path);
+    rq.path_encoded = 1;
+    for (size_t i = 0; query && i < query->len; i++)
+        if (kvlist_add(&rq.query, query->items[i].name, query->items[i].value) < 0) {
+            aws_request_release(&rq);
+            return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+        }
+    char *body = input ? cJSON_PrintUnformatted(input) : NULL;
+    if (input && !body) {
+        aws_request_release(&rq);
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    }
+    int rc = json_exchange(c, &rq, body, body ? strlen(body) : 0, NULL, output, err);
     cJSON_free(body);
     return rc;
 }

@@ -45,6 +45,9 @@ struct aws_request {
     const char *operation;       /* for errors and traces: "PutItem", "PutObject" */
     const char *method;
     const char *path;            /* unencoded; S3: "/bucket/key" (moved to the host when virtual-hosted) */
+    int path_encoded;            /* path is already percent-encoded and sent as is: a REST label
+                                    that holds '/' (an ARN in "/tags/{ResourceArn}") must reach
+                                    the service as %2F, which an unencoded path cannot say */
     struct kvlist query;         /* unencoded */
     struct kvlist headers;
     const void *body;
@@ -90,6 +93,17 @@ int aws_json_call(struct aws_client *c, const char *service, const char *operati
  * pieces that are JSON already, such as the items of a BatchWriteItem. */
 int aws_json_call_text(struct aws_client *c, const char *service, const char *operation,
                        const char *body, size_t len, cJSON **output, struct pw_error *err);
+
+/* REST-JSON protocol (Scheduler): an operation is a method and a path. path is encoded
+ * (aws_path_label below encodes one label); query may be NULL; input NULL sends no body.
+ * On success *output is the parsed answer ({} for an empty one), owned by the caller. */
+int aws_rest_json_call(struct aws_client *c, const char *service, const char *operation,
+                       const char *method, const char *path, const struct kvlist *query,
+                       const cJSON *input, cJSON **output, struct pw_error *err);
+
+/* Appends '/' and one path label percent-encoded, '/' included ("schedule-group/a" ->
+ * "/schedule-group%2Fa"), for a path_encoded request. -1 out of memory. */
+int aws_path_label(struct buf *path, const char *label);
 
 /* Query protocol (SNS, IAM, STS): form-encoded Action, Version and params.
  * On success *output is the parsed XML answer, owned by the caller (xml_free). */

@@ -140,6 +140,28 @@ static int sigv4_set(const char *s)
     return s && s[0];
 }
 
+static int sigv4_hexdigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+/* Only what uri_encode(keep_slash) can produce: unreserved characters, '/' and %XX. */
+static int sigv4_encoded_path(const char *p)
+{
+    for (; *p; p++) {
+        char c = *p;
+        if (c == '%') {
+            if (!sigv4_hexdigit(p[1]) || !sigv4_hexdigit(p[2]))
+                return 0;
+            p += 2;
+        } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_' || c == '.' || c == '~' || c == '/')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Headers the signer owns and will not take from the caller, because botocore would sign
  * something other than what we mean: a `host` header replaces the URL's host in botocore,
  * and a `date` header makes it sign Date instead of X-Amz-Date. */
@@ -157,6 +179,9 @@ static int sigv4_check_input(const struct sigv4_input *in, struct pw_error *err)
                        in->method, in->host);
     if (in->path && in->path[0] && in->path[0] != '/')
         return pw_fail(err, PW_EXIT_FAILED, "signing %s %s: path \"%s\" does not start with '/'",
+                       in->method, in->host, in->path);
+    if (in->path_encoded && in->path && !sigv4_encoded_path(in->path))
+        return pw_fail(err, PW_EXIT_FAILED, "signing %s %s: path \"%s\" is not percent-encoded",
                        in->method, in->host, in->path);
     if (!in->body && in->body_len)
         return pw_fail(err, PW_EXIT_FAILED, "signing %s %s: body length %zu without a body",
@@ -333,7 +358,8 @@ static int sigv4_add_path(const struct sigv4_input *in, struct sigv4_output *out
     int rc = -1;
 
     buf_init(&norm, 0);
-    if (uri_encode(&out->wire_target, path, strlen(path), 1) < 0)
+    if (in->path_encoded ? buf_appends(&out->wire_target, path) < 0
+                         : uri_encode(&out->wire_target, path, strlen(path), 1) < 0)
         goto done;
     if (in->s3) {
         if (buf_append(&out->canonical_request, buf_cstr(&out->wire_target), out->wire_target.len) < 0)

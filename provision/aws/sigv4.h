@@ -25,6 +25,8 @@ struct sigv4_input {
     const char *method;          /* "GET", "POST", ... */
     const char *host;            /* Host header value: "s3.us-east-1.amazonaws.com" or "127.0.0.1:5000" */
     const char *path;            /* unencoded, starts with '/': "/bucket/dt=2024-01-01/a b+c.json" */
+    int path_encoded;            /* path is already encoded for the wire (unreserved characters,
+                                    '/' and %XX only) and is sent as is */
     const struct kvlist *query;  /* unencoded names and values; repeats and empty values allowed; may be NULL */
     const struct kvlist *headers;/* request headers to sign besides those the signer adds; may be NULL */
     const void *body;

@@ -3,10 +3,12 @@
 It forwards every request byte for byte (the Host header included, so moto's signature check
 still verifies it) and records method, path and operation, so a test can assert that a second
 `up` sent no mutating request, or that `down` refused before sending any. It can also answer
-one operation with a canned error (throttling) every time, whatever order requests come in, or
-hand every request to a `rewrite` hook that may answer it itself, change its body (re-signed,
-see sigcheck.resign) and change moto's answer: the seeder's throttling test makes DynamoDB's
-partial BatchWriteItem answers that way.
+one operation with a canned error (throttling) every time, or only its first N requests (a
+refusal that goes away, as a new IAM role's does), whatever order requests come in, or hand
+every request to a `rewrite` hook that may answer it itself, change its body (re-signed, see
+sigcheck.resign) and change moto's answer: the seeder's throttling test makes DynamoDB's
+partial BatchWriteItem answers that way. Each record keeps the headers and body too, so
+sigcheck.py can re-sign it with botocore.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class _Forward(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         op = self.server.record(self.command, self.path, self.headers, body)
-        fault = self.server.faults.get(op)
+        fault = self.server.take_fault(op)
         rw = self.server.rewrite(op, self.command, self.path, dict(self.headers.items()), body) \
             if self.server.rewrite else None
         if rw and rw.respond:
@@ -119,14 +121,36 @@ class CountingProxy(ThreadingHTTPServer):
         self.faults: dict[str, tuple[int, str, bytes]] = {}   # operation -> canned answer
         # rewrite(op, method, path, headers, body) -> Rewrite | None, for every request
         self.rewrite: Optional[Callable[..., Optional[Rewrite]]] = None
+        self.fault_counts: dict[str, int] = {}                 # operation -> answers left
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
 
     def record(self, method, path, headers, body):
         op, mutating = operation_of(method, path, headers, body)
         with self.lock:
-            self.requests.append({"method": method, "path": path, "op": op, "mutating": mutating})
+            self.requests.append({"method": method, "path": path, "op": op, "mutating": mutating,
+                                  "headers": {k.lower(): v for k, v in headers.items()},
+                                  "body": body})
         return op
+
+    def take_fault(self, op):
+        """The canned answer for op, if any (one fewer left when it is counted)."""
+        with self.lock:
+            fault = self.faults.get(op)
+            if fault and op in self.fault_counts:
+                self.fault_counts[op] -= 1
+                if self.fault_counts[op] <= 0:
+                    del self.faults[op]
+                    del self.fault_counts[op]
+            return fault
+
+    def fail_first(self, operation: str, times: int, status: int, body: dict,
+                   ctype: str = "application/json"):
+        """Answers the first `times` requests of operation with status and a JSON error body,
+        then forwards as usual."""
+        with self.lock:
+            self.faults[operation] = (status, ctype, json.dumps(body).encode())
+            self.fault_counts[operation] = times
 
     def throttle(self, operation: str):
         """Answers every request of a JSON-protocol operation with DynamoDB's throttling error."""
@@ -139,6 +163,7 @@ class CountingProxy(ThreadingHTTPServer):
             self.requests.clear()
             self.faults.clear()
             self.rewrite = None
+            self.fault_counts.clear()
 
     def mutating(self) -> list[str]:
         with self.lock:
@@ -147,3 +172,9 @@ class CountingProxy(ThreadingHTTPServer):
     def stop(self):
         self.shutdown()
         self.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

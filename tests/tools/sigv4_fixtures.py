@@ -50,10 +50,12 @@ JSON11 = "application/x-amz-json-1.1"
 
 def case(name, description, method, host, path, service, region=EU, s3=False, scheme="https",
          query=(), headers=(), body=None, token=None, payload_hash=None, time=TIME,
-         access_key_id=AKID, secret=SECRET):
+         access_key_id=AKID, secret=SECRET, path_encoded=False):
     """One input. body: None, str (UTF-8 text), bytes (stored base64) or ("pattern", n),
-    n bytes where byte i is i % 251 (deterministic, binary, and not aligned to any power of 2)."""
-    return {
+    n bytes where byte i is i % 251 (deterministic, binary, and not aligned to any power of 2).
+    path_encoded: path is already percent-encoded (a REST label holding '/', sent as %2F) and
+    goes on the wire as is."""
+    c = {
         "case": name,
         "description": description,
         "input": {
@@ -76,6 +78,9 @@ def case(name, description, method, host, path, service, region=EU, s3=False, sc
             "time": time,
         },
     }
+    if path_encoded:
+        c["input"]["path_encoded"] = True
+    return c
 
 
 def _body_spec(body):
@@ -205,6 +210,12 @@ CASES = [
          "POST", "lambda.eu-west-1.amazonaws.com",
          "/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:my fn/invocations",
          "lambda", headers=[("X-Amz-Invocation-Type", "Event")], body='{"a": 1}'),
+    case("rest-path-encoded-arn-label",
+         "Scheduler TagResource: the ARN label sent encoded ('/' as %2F), canonical %252F",
+         "POST", "scheduler.eu-west-1.amazonaws.com",
+         "/tags/arn%3Aaws%3Ascheduler%3Aeu-west-1%3A123456789012%3Aschedule-group%2Fpw-hourly",
+         "scheduler", headers=[("Content-Type", "application/json")],
+         body='{"Tags": [{"Key": "pipewright:stack", "Value": "pw"}]}', path_encoded=True),
     case("rest-path-dot-segments", "Non-S3 path with '.', '..' and '//': normalised in the canonical URI only",
          "GET", "scheduler.eu-west-1.amazonaws.com", "/schedules/./x/../my-schedule//", "scheduler"),
     case("headers-canonicalisation",
@@ -269,7 +280,7 @@ def _without(items, remove):
 def generate(c):
     """Signs one case with botocore; returns the fixture (the case plus "expected")."""
     inp = c["input"]
-    wire_path = percent_encode(inp["path"], safe="/~")
+    wire_path = inp["path"] if inp.get("path_encoded") else percent_encode(inp["path"], safe="/~")
     url = f'{inp["scheme"]}://{inp["host"]}{wire_path}'
     if inp["query"]:
         url += "?" + percent_encode_sequence([tuple(q) for q in inp["query"]])

@@ -19,6 +19,7 @@
 #include "provision/crawler.h"
 #include "provision/database.h"
 #include "provision/glue.h"
+#include "provision/role.h"
 #include "provision/job.h"
 #include "provision/orphans.h"
 #include "provision/stack.h"
@@ -550,9 +551,9 @@ static void glue_arns_spellings_and_roles(void **state)
     assert_string_equal(out, "arn:aws:iam::123456789012:role/Crawl");
     assert_int_equal(glue_role_normalise(&f->stack, "arn:aws:iam::9:role/x/y", out, sizeof out), 0);
     assert_string_equal(out, "arn:aws:iam::9:role/x/y");
-    assert_int_equal(glue_role_arn(&f->stack, &f->spec->jobs[0].role, out, sizeof out), 0);
+    assert_int_equal(role_arn(&f->stack, &f->spec->jobs[0].role, out, sizeof out), 0);
     assert_string_equal(out, "arn:aws:iam::123456789012:role/shop-dev-job-flat");
-    assert_int_equal(glue_role_arn(&f->stack, &f->spec->crawlers[0].role, out, sizeof out), 0);
+    assert_int_equal(role_arn(&f->stack, &f->spec->crawlers[0].role, out, sizeof out), 0);
     assert_string_equal(out, "arn:aws:iam::123456789012:role/Crawl");
 }
 

@@ -21,6 +21,7 @@
 #include "provision/table.h"
 #include "provision/topic.h"
 #include "provision/xmlw.h"
+#include "tests/unit/stacktest.h"
 
 #define ACCOUNT "123456789012"
 
@@ -64,49 +65,7 @@ static const char spec_text[] =
     "catalog:\n"
     "  database: shop_${env}\n";
 
-struct fixture {
-    struct spec *spec;
-    struct stack stack;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    struct diag_list d;
-    struct pw_error err = {0};
-    diag_list_init(&d);
-    if (spec_load_text("inline.yaml", spec_text, strlen(spec_text), NULL, &f->spec, &d, &err) < 0 ||
-        spec_bind_account(f->spec, ACCOUNT, &err) < 0 || stack_init(&f->stack, f->spec, ACCOUNT, &err) < 0) {
-        struct buf out;
-        buf_init(&out, 0);
-        diag_list_render(&d, &out);
-        fprintf(stderr, "%s%s\n", buf_cstr(&out), err.message);
-        buf_release(&out);
-        diag_list_release(&d);
-        return -1;
-    }
-    diag_list_release(&d);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    stack_release(&f->stack);
-    spec_free(f->spec);
-    free(f);
-    return 0;
-}
-
-static const struct resource *res(void **state, const char *address)
-{
-    struct fixture *f = *state;
-    const struct resource *r = stack_find(&f->stack, address);
-    if (!r)
-        fail_msg("no resource %s", address);
-    return r;
-}
+STACKTEST_FIXTURE(spec_text, ACCOUNT)
 
 /* --- the diff ----------------------------------------------------------------------------- */
 

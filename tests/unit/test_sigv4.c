@@ -317,6 +317,17 @@ static void test_sign_refuses_bad_input(void **state)
     expect_refused(&r, "\"bucket/key\"");
     r.in.path = "/";
 
+    /* An encoded path is sent as is: anything an encoder would not write is refused. */
+    r.in.path_encoded = 1;
+    r.in.path = "/tags/arn:aws";
+    expect_refused(&r, "not percent-encoded");
+    r.in.path = "/tags/a%2";
+    expect_refused(&r, "not percent-encoded");
+    r.in.path = "/tags/a%zz";
+    expect_refused(&r, "not percent-encoded");
+    r.in.path = "/";
+    r.in.path_encoded = 0;
+
     r.in.body_len = 3;
     expect_refused(&r, "without a body");
     r.in.body_len = 0;
@@ -494,6 +505,7 @@ static void test_fixture(void **state)
         .method = json_req(in, "method", name),
         .host = json_req(in, "host", name),
         .path = json_req(in, "path", name),
+        .path_encoded = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "path_encoded")),
         .query = &query,
         .headers = &headers,
         .body = body,
