@@ -1,5 +1,6 @@
 """End-to-end fixtures: the real binary against moto (signature checking on) and a fault server.
 
+    sched_moto  a second moto without signature checking, for the Scheduler only (see there)
     moto      the session's MotoServer: .url, .creds.access_key, .creds.secret, .account_id,
               .client(service), .reset(), .data(); tests marked `clean_moto` get a fresh one
     pw_env    a clean environment for the binary: nothing inherited from the caller's AWS setup
@@ -47,6 +48,19 @@ def pipewright() -> str:
 @pytest.fixture(scope="session")
 def moto():
     server = MotoServer(region=REGION).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sched_moto():
+    """A second moto WITHOUT signature checking, for the Scheduler service alone: moto
+    mis-verifies every body-less Scheduler request (GET, DELETE), botocore's own included
+    (test_provision_schedules.py proves it). Tests point AWS_ENDPOINT_URL_SCHEDULER here and
+    re-sign what the binary sent with botocore (sigcheck.py), so a wrong signature still fails."""
+    server = MotoServer(region=REGION, check_signatures=False).start()
     try:
         yield server
     finally:

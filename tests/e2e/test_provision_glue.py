@@ -421,15 +421,16 @@ def test_down_refuses_when_the_script_bucket_holds_other_objects(pw, boto, proxy
 # --- the whitecube example -----------------------------------------------------------------
 
 
-def test_whitecube_example_provisions_its_glue_side(pw, boto):
-    # Its generated roles and its schedule are other kinds; until pipewright provisions them,
-    # up does everything else and says what it left out (exit 1).
-    rc, out, err = pw("up", "--yes", spec=WHITECUBE)
-    assert "FAILED" not in out, out + err
-    if rc != 0:
-        assert rc == 1, out + err
-        left = out.split("not provisioned:", 1)[1].split(":", 1)[1].split()
-        assert left and all(a.startswith(("role.", "schedule.", "workflow.")) for a in left), out
+def test_whitecube_example_provisions_its_glue_side(run_pw, pw_env, proxy, sched_moto, boto):
+    # The example's hourly schedule goes to the scheduler-only moto (conftest.sched_moto).
+    sched_moto.reset()
+    env = dict(pw_env, AWS_ENDPOINT_URL=proxy.url, AWS_ENDPOINT_URL_SCHEDULER=sched_moto.url)
+
+    def pw(*args, spec=WHITECUBE):
+        r = run_pw(["-f", str(spec), *args], env=env, timeout=240)
+        return r.rc, r.out, r.err
+    rc, out, err = pw("up", "--yes")
+    assert rc == 0, out + err
     glue, s3 = boto("glue", "ap-south-1"), boto("s3", "ap-south-1")
     j = glue.get_job(JobName="whitecube-dev-flatten_join")["Job"]
     bucket = f"whitecube-artifacts-dev-{ACCOUNT_ID}"
@@ -447,3 +448,7 @@ def test_whitecube_example_provisions_its_glue_side(pw, boto):
     assert glue_side == {"artifact.flatten_join": "IN_SYNC", "database.whitecube_dev": "IN_SYNC",
                          "crawler.curated": "IN_SYNC", "job.flatten_join": "IN_SYNC",
                          "catalog_table.user_campaign_tasks": "IN_SYNC"}
+    assert rc == 0, rep   # and everything else the example declares is in sync too
+    rc, out, err = pw("down", "--yes")
+    assert rc == 0, out + err
+    assert glue.get_jobs()["Jobs"] == []

@@ -36,7 +36,7 @@ from botocore.exceptions import ClientError
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from countingproxy import CountingProxy  # noqa: E402
-from motoserver import ACCOUNT_ID, MotoServer  # noqa: E402
+from motoserver import ACCOUNT_ID  # noqa: E402
 from sigcheck import assert_botocore_agrees  # noqa: E402
 from stackrun import (by_address, exit_for, run_json, runner, signed_requests,  # noqa: E402
                       statements, statuses, unsupported)
@@ -58,12 +58,6 @@ ASSUME_REFUSAL = {"__type": "ValidationException",
                              "to assume the role."}
 
 pytestmark = pytest.mark.clean_moto   # every test starts from an empty moto (both of them)
-
-
-@pytest.fixture(scope="module")
-def sched_moto():
-    with MotoServer(region=REGION, check_signatures=False) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
