@@ -191,7 +191,7 @@ static int renew_if_due(struct capture *cap, struct cshard *sh, struct pw_error 
 int capture_renew(struct capture *cap, struct pw_error *err)
 {
     for (size_t i = 0; i < cap->n; i++)
-        if (cap->shards[i].state != CS_FINISHED && renew_if_due(cap, &cap->shards[i], err) < 0)
+        if (renew_if_due(cap, &cap->shards[i], err) < 0)
             return -1;
     return 0;
 }
@@ -205,6 +205,18 @@ static int finish(struct capture *cap, struct cshard *sh, struct pw_error *err)
     sh->leased = 0;
     cap->relist = 1;                /* its children may not have been listed yet */
     return 0;
+}
+
+/* Once: a shard read to where the stream is now, with nothing left to commit, is let go at
+ * once, so another runner need not wait for this session to end. Best effort: a lease that
+ * ran out meanwhile is simply no longer ours. */
+static void let_go_if_done(struct capture *cap, struct cshard *sh)
+{
+    struct pw_error ignored;
+    if (sh->state != CS_CAUGHT_UP || sh->q_len || !sh->leased)
+        return;
+    checkpoint_release(&cap->store, sh->info.id, &ignored);
+    sh->leased = 0;
 }
 
 /* Tries to lease shard sh. 1 when it is now ours and active, 0 when not (held, finished), -1. */
@@ -351,6 +363,7 @@ static int poll_shard(struct capture *cap, struct cshard *sh, struct capture_bat
          * shard is read to where the stream is now. */
         if (++sh->empty_in_a_row >= empty_max) {
             sh->state = CS_CAUGHT_UP;
+            let_go_if_done(cap, sh);
             return 0;
         }
     }
@@ -378,6 +391,9 @@ int capture_next_batch(struct capture *cap, struct capture_batch *out, struct pw
 {
     memset(out, 0, sizeof *out);
     long refresh = cap->o.refresh_ms > 0 ? cap->o.refresh_ms : REFRESH_MS_DEFAULT;
+    /* Batches of other shards may still be waiting for their commit: keep those leases. */
+    if (capture_renew(cap, err) < 0)
+        return -1;
     /* Every pass either hands out a batch, takes a shard (finitely many), or ends; once, a
      * wait for a dead runner's lease ends with that shard taken or skipped. */
     for (;;) {
@@ -424,6 +440,7 @@ int capture_commit(struct capture *cap, const struct capture_batch *b, struct pw
         cap->relist = 1;
     } else {
         sh->lease_expires = before + lease_ms(cap);     /* the commit extended it */
+        let_go_if_done(cap, sh);
     }
     return 0;
 }

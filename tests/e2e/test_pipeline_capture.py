@@ -310,7 +310,45 @@ def test_a_batch_not_committed_by_a_killed_runner_is_handed_out_again(stack, bot
     b.commit()
     rest = b.drain()
     assert seqs([again] + rest) == [r["dynamodb"]["SequenceNumber"] for r in stream_records(boto)]
-    assert checkpoint_items(boto)[MOTO_SHARD]["owner"]["S"] == b.runner
+    # Caught up with nothing left to commit: the lease is let go at once, not at the end.
+    assert b.shards()[MOTO_SHARD]["state"] == "caught-up"
+    assert "owner" not in checkpoint_items(boto)[MOTO_SHARD]
+    b.close()
+
+
+def test_a_following_session_picks_up_later_changes(stack, boto, drivers):
+    write_changes(boto, 0, 3)
+    d = drivers(stack, "--follow", "--limit", "10")
+    first = d.drain()
+    assert len(seqs(first)) == 3
+    assert d.next() == {"idle": True, "outstanding": 0}
+    write_changes(boto, 3, 4)
+    later = d.next()["batch"]
+    d.commit()
+    assert seqs(first + [later]) == [r["dynamodb"]["SequenceNumber"] for r in stream_records(boto)]
+    # Following, the session keeps its shard (and its lease) between polls.
+    assert d.shards()[MOTO_SHARD]["state"] == "active"
+    assert checkpoint_items(boto)[MOTO_SHARD]["owner"]["S"] == d.runner
+    d.close()
+    assert "owner" not in checkpoint_items(boto)[MOTO_SHARD]
+
+
+def test_a_following_session_takes_over_a_dead_runners_shard(stack, boto, drivers):
+    write_changes(boto, 0, 4)
+    a = drivers(stack, "--limit", "2", "--lease-ms", "1500")
+    lost = a.next()["batch"]
+    a.kill()
+    b = drivers(stack, "--follow", "--limit", "2")
+    # Following, a held shard is not waited for inside a call: idle now, taken once it runs out.
+    assert b.next() == {"idle": True, "outstanding": 0}
+    assert b.shards()[MOTO_SHARD]["state"] == "held"
+    deadline = time.monotonic() + 15
+    while True:
+        j = b.next()
+        if "batch" in j or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert j["batch"]["first"] == lost["first"]
     b.close()
 
 
