@@ -38,17 +38,39 @@ static int is_code(const struct pw_error *err, const char *code)
     return strcmp(err->code, code) == 0;
 }
 
-/* GetShardIterator of the given type; seq only with AFTER_SEQUENCE_NUMBER. */
-static int get_iterator(struct shard_reader *r, const char *type, const char *seq, char **out,
-                        struct pw_error *err)
+cJSON *shard_iterator_input(const char *stream_arn, const char *shard_id, const char *after)
 {
-    cJSON *in = cJSON_CreateObject(), *ans = NULL;
+    int has_after = after && after[0];
+    cJSON *in = cJSON_CreateObject();
+    if (!in || !cJSON_AddStringToObject(in, "StreamArn", stream_arn) ||
+        !cJSON_AddStringToObject(in, "ShardId", shard_id) ||
+        !cJSON_AddStringToObject(in, "ShardIteratorType",
+                                 has_after ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON") ||
+        (has_after && !cJSON_AddStringToObject(in, "SequenceNumber", after))) {
+        cJSON_Delete(in);
+        return NULL;
+    }
+    return in;
+}
+
+cJSON *shard_records_input(const char *iterator, long limit)
+{
+    cJSON *in = cJSON_CreateObject();
+    if (!in || !cJSON_AddStringToObject(in, "ShardIterator", iterator) ||
+        !cJSON_AddNumberToObject(in, "Limit", (double)limit)) {
+        cJSON_Delete(in);
+        return NULL;
+    }
+    return in;
+}
+
+/* GetShardIterator after seq, or at the oldest record when seq is NULL. */
+static int get_iterator(struct shard_reader *r, const char *seq, char **out, struct pw_error *err)
+{
+    cJSON *in = shard_iterator_input(r->stream_arn, r->shard_id, seq), *ans = NULL;
     int rc = -1;
     *out = NULL;
-    if (!in || !cJSON_AddStringToObject(in, "StreamArn", r->stream_arn) ||
-        !cJSON_AddStringToObject(in, "ShardId", r->shard_id) ||
-        !cJSON_AddStringToObject(in, "ShardIteratorType", type) ||
-        (seq && !cJSON_AddStringToObject(in, "SequenceNumber", seq))) {
+    if (!in) {
         pw_fail(err, PW_EXIT_FAILED, "out of memory");
         goto out;
     }
@@ -74,14 +96,10 @@ out:
 static int get_records(const struct jsonapi *api, const char *iterator, long limit, cJSON **ans,
                        struct pw_error *err)
 {
-    cJSON *in = cJSON_CreateObject();
-    int rc = -1;
+    cJSON *in = shard_records_input(iterator, limit);
     *ans = NULL;
-    if (!in || !cJSON_AddStringToObject(in, "ShardIterator", iterator) ||
-        !cJSON_AddNumberToObject(in, "Limit", (double)limit))
-        pw_fail(err, PW_EXIT_FAILED, "out of memory");
-    else
-        rc = jsonapi_call(api, STREAMS_SERVICE, "GetRecords", in, ans, err);
+    int rc = in ? jsonapi_call(api, STREAMS_SERVICE, "GetRecords", in, ans, err)
+                : pw_fail(err, PW_EXIT_FAILED, "out of memory");
     cJSON_Delete(in);
     return rc;
 }
@@ -94,7 +112,7 @@ static void oldest_available(struct shard_reader *r, char out[SEQNUM_MAX])
     char *it = NULL;
     cJSON *ans = NULL;
     out[0] = '\0';
-    if (get_iterator(r, "TRIM_HORIZON", NULL, &it, &ignored) == 0 &&
+    if (get_iterator(r, NULL, &it, &ignored) == 0 &&
         get_records(r->api, it, 1, &ans, &ignored) == 0) {
         const cJSON *recs = cJSON_GetObjectItemCaseSensitive(ans, "Records");
         const char *seq = stream_record_seq(cJSON_GetArrayItem(recs, 0));
@@ -130,8 +148,7 @@ static int position(struct shard_reader *r, struct pw_error *err)
 {
     free(r->iterator);
     r->iterator = NULL;
-    int rc = r->after[0] ? get_iterator(r, "AFTER_SEQUENCE_NUMBER", r->after, &r->iterator, err)
-                         : get_iterator(r, "TRIM_HORIZON", NULL, &r->iterator, err);
+    int rc = get_iterator(r, r->after, &r->iterator, err);
     if (rc < 0 && is_code(err, "TrimmedDataAccessException"))
         return gap_error(r, err);
     return rc;

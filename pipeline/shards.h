@@ -92,6 +92,11 @@ void shard_reader_release(struct shard_reader *r);
  * owned by the caller. 0 ok, -1 error. Once r->ended is set, further calls give empty arrays. */
 int shard_reader_next(struct shard_reader *r, cJSON **records, struct pw_error *err);
 
+/* The inputs of GetShardIterator (after a sequence number, or TRIM_HORIZON when after is NULL
+ * or "") and GetRecords; NULL when out of memory. Shared with status's parallel probes. */
+cJSON *shard_iterator_input(const char *stream_arn, const char *shard_id, const char *after);
+cJSON *shard_records_input(const char *iterator, long limit);
+
 /* The sequence number of a stream record (dynamodb.SequenceNumber), or NULL. */
 const char *stream_record_seq(const cJSON *record);
 

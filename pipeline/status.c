@@ -21,21 +21,6 @@ static int needs_probe(const struct status_shard *s)
     return s->listed && !(s->has_checkpoint && s->cp.finished);
 }
 
-static cJSON *iterator_input(const char *arn, const struct status_shard *s)
-{
-    cJSON *in = cJSON_CreateObject();
-    int after = s->has_checkpoint && s->cp.sequence[0];
-    if (!in || !cJSON_AddStringToObject(in, "StreamArn", arn) ||
-        !cJSON_AddStringToObject(in, "ShardId", s->shard) ||
-        !cJSON_AddStringToObject(in, "ShardIteratorType",
-                                 after ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON") ||
-        (after && !cJSON_AddStringToObject(in, "SequenceNumber", s->cp.sequence))) {
-        cJSON_Delete(in);
-        return NULL;
-    }
-    return in;
-}
-
 static void probe_failed(struct status_shard *s, const struct pw_error *e)
 {
     if (strcmp(e->code, "TrimmedDataAccessException") == 0) {
@@ -67,7 +52,9 @@ static int probe(struct aws_client *c, struct pipeline_status *st, struct pw_err
             continue;
         which[k] = i;
         calls[k].operation = "GetShardIterator";
-        if (!(calls[k++].input = iterator_input(st->stream_arn, &st->shards[i]))) {
+        const struct status_shard *s = &st->shards[i];
+        if (!(calls[k++].input = shard_iterator_input(st->stream_arn, s->shard,
+                                                      s->has_checkpoint ? s->cp.sequence : NULL))) {
             pw_fail(err, PW_EXIT_FAILED, "out of memory");
             goto out;
         }
@@ -75,14 +62,9 @@ static int probe(struct aws_client *c, struct pipeline_status *st, struct pw_err
     json_calls_run(c, STREAMS_SERVICE, calls, n);
     for (size_t k = 0; k < n; k++) {
         const char *it = calls[k].rc == 0 ? json_str(calls[k].output, "ShardIterator") : NULL;
-        cJSON *in = it ? cJSON_CreateObject() : NULL;
+        cJSON *in = it ? shard_records_input(it, STATUS_PROBE_LIMIT) : NULL;
         if (calls[k].rc < 0)
             probe_failed(&st->shards[which[k]], &calls[k].err);
-        if (in && (!cJSON_AddStringToObject(in, "ShardIterator", it) ||
-                   !cJSON_AddNumberToObject(in, "Limit", STATUS_PROBE_LIMIT))) {
-            cJSON_Delete(in);
-            in = NULL;
-        }
         cJSON_Delete(calls[k].input);
         cJSON_Delete(calls[k].output);
         calls[k].output = NULL;
