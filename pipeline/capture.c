@@ -9,6 +9,8 @@
 #include "provision/calls.h"
 
 #define EMPTY_PAGES_DEFAULT 3
+#define EMPTY_PAGES_CLOSED 100      /* a closed shard ends without NextShardIterator; this only
+                                       bounds a service that never says so */
 #define REFRESH_MS_DEFAULT 60000L
 #define LEASE_MARGIN_MS 1000L       /* past another runner's expiry before we try to take it */
 
@@ -93,14 +95,12 @@ static int parent_finished(void *ctx, const char *id)
     return 0;
 }
 
-/* Whether shard sh may be read: its parent is done (finished, or aged out of the stream). */
+/* Whether shard sh may be read: its parent is done (finished, or aged out of the stream: a
+ * shard the stream no longer lists is not in cap->shards unless this session still holds it). */
 static int ready(struct capture *cap, const struct cshard *sh)
 {
     const char *parent = sh->info.parent;
-    if (!parent[0])
-        return 1;
-    const struct cshard *p = find(cap, parent);
-    if (!p || !p->listed)
+    if (!parent[0] || !find(cap, parent))
         return 1;
     return parent_finished(cap, parent);
 }
@@ -329,8 +329,10 @@ static int make_batch(struct capture *cap, struct cshard *sh, cJSON *recs,
     }
     out->serial = ++cap->serial;
     snprintf(out->shard, sizeof out->shard, "%s", sh->info.id);
-    snprintf(out->first_seq, sizeof out->first_seq, "%s", stream_record_seq(cJSON_GetArrayItem(recs, 0)));
-    snprintf(out->last_seq, sizeof out->last_seq, "%s", stream_record_seq(cJSON_GetArrayItem(recs, n - 1)));
+    snprintf(out->first_seq, sizeof out->first_seq, "%s",
+             stream_record_seq(cJSON_GetArrayItem(recs, 0)));
+    snprintf(out->last_seq, sizeof out->last_seq, "%s",
+             stream_record_seq(cJSON_GetArrayItem(recs, n - 1)));
     out->records = recs;
     out->n = (size_t)n;
     snprintf(sh->handed, sizeof sh->handed, "%s", out->last_seq);
@@ -343,7 +345,8 @@ static int make_batch(struct capture *cap, struct cshard *sh, cJSON *recs,
 static int poll_shard(struct capture *cap, struct cshard *sh, struct capture_batch *out,
                       struct pw_error *err)
 {
-    long empty_max = cap->o.empty_pages > 0 ? cap->o.empty_pages : EMPTY_PAGES_DEFAULT;
+    long empty_max = sh->info.end_seq[0] ? EMPTY_PAGES_CLOSED
+                   : cap->o.empty_pages > 0 ? cap->o.empty_pages : EMPTY_PAGES_DEFAULT;
     for (;;) {
         cJSON *recs = NULL;
         if (renew_if_due(cap, sh, err) < 0 || shard_reader_next(&sh->reader, &recs, err) < 0)

@@ -266,7 +266,8 @@ int checkpoint_from_item(const cJSON *item, struct checkpoint *out)
     if (!shard)
         return -1;
     snprintf(out->shard, sizeof out->shard, "%s", shard);
-    snprintf(out->parent, sizeof out->parent, "%s", item_s(item, "parent") ? item_s(item, "parent") : "");
+    const char *parent = item_s(item, "parent");
+    snprintf(out->parent, sizeof out->parent, "%s", parent ? parent : "");
     const char *seq = item_s(item, "sequence");
     if (seq && seqnum_valid(seq))
         snprintf(out->sequence, sizeof out->sequence, "%s", seq);
@@ -455,7 +456,10 @@ int checkpoint_list(const struct checkpoint_store *s, struct checkpoint **items,
         cJSON_Delete(page);
         page = NULL;
         if (call(s, "Query", query_input(s, start), &page, err) < 0) {
-            pw_error_prefix(err, "reading the checkpoints of pipeline '%s' from table '%s'",
+            pw_error_prefix(err, strcmp(err->code, "ResourceNotFoundException") == 0
+                                     ? "reading the checkpoints of pipeline '%s' from table '%s' "
+                                       "(does it exist? `pipewright up` creates it)"
+                                     : "reading the checkpoints of pipeline '%s' from table '%s'",
                             s->pipeline, s->table);
             goto out;
         }
@@ -516,8 +520,8 @@ static int delete_batch(const struct checkpoint_store *s, const struct checkpoin
             break;
         if (attempt + 1 == BATCH_WRITE_ATTEMPTS) {
             pw_fail(err, PW_EXIT_FAILED, "deleting checkpoints: DynamoDB left %d requests "
-                    "unprocessed after %d attempts", cJSON_GetArraySize(cJSON_GetArrayItem(left, 0)),
-                    BATCH_WRITE_ATTEMPTS);
+                    "unprocessed after %d attempts",
+                    cJSON_GetArraySize(cJSON_GetArrayItem(left, 0)), BATCH_WRITE_ATTEMPTS);
             goto out;
         }
         cJSON_ReplaceItemInObjectCaseSensitive(in, "RequestItems",

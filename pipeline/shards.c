@@ -44,7 +44,10 @@ int streams_latest_arn(const struct jsonapi *api, const char *table, char **arn,
         goto out;
     }
     if (jsonapi_call(api, "dynamodb", "DescribeTable", in, &out, err) < 0) {
-        pw_error_prefix(err, "finding the stream of table '%s'", table);
+        pw_error_prefix(err, strcmp(err->code, "ResourceNotFoundException") == 0
+                                 ? "finding the stream of table '%s' (does it exist? `pipewright "
+                                   "up` creates it)"
+                                 : "finding the stream of table '%s'", table);
         goto out;
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(out, "Table");

@@ -114,8 +114,9 @@ class FakeStreams(FaultServer):
             scope = rec.headers["authorization"].split("Credential=")[1].split(",")[0]
             if sent != want:
                 self.signature_errors.append(f"{rec.path}: signature {sent} != botocore {want}")
-            if scope.split("/")[3] != "dynamodb":
-                self.signature_errors.append(f"signed for service {scope.split('/')[3]}, not dynamodb")
+            service = scope.split("/")[3]
+            if service != "dynamodb":
+                self.signature_errors.append(f"signed for service {service}, not dynamodb")
         except Exception as e:   # noqa: BLE001 - any malformed request is a signature failure
             self.signature_errors.append(f"unverifiable request: {e!r}")
         target = rec.headers.get("x-amz-target", "")

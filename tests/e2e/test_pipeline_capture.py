@@ -191,7 +191,8 @@ def write_changes(boto, start: int, n: int):
     for i in range(start, start + n):
         if i % 5 == 3:
             d.update_item(TableName=SOURCE, Key={"id": {"S": f"item-{i - 2}"}},
-                          UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "7"}})
+                          UpdateExpression="SET v = :v",
+                          ExpressionAttributeValues={":v": {"N": "7"}})
         elif i % 5 == 4:
             d.delete_item(TableName=SOURCE, Key={"id": {"S": f"item-{i - 3}"}})
         else:
@@ -453,10 +454,20 @@ def test_pipeline_commands_need_a_pipeline_in_the_spec(run_pw, pw_env):
     assert r.rc == 64 and "did you mean 'status'" in r.err
 
 
-def test_status_of_a_table_that_does_not_exist_says_so(run_pw, pw_env):
+def test_status_before_up_says_what_is_missing(run_pw, pw_env, boto):
     r = run_pw(["-f", SPEC, "pipeline", "status"], env=pw_env)
     assert r.rc == 1
-    one_error_line(r, f"finding the stream of table '{SOURCE}'", "ResourceNotFoundException")
+    one_error_line(r, f"finding the stream of table '{SOURCE}'", "ResourceNotFoundException",
+                   "`pipewright up` creates it")
+    boto("dynamodb").create_table(
+        TableName=SOURCE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    r = run_pw(["-f", SPEC, "pipeline", "status"], env=pw_env)
+    assert r.rc == 1
+    one_error_line(r, f"reading the checkpoints of pipeline '{PIPELINE}' from table "
+                      f"'{CHECKPOINTS}'", "`pipewright up` creates it")
 
 
 # ---- a fake Streams endpoint: shards with parents, pages, expiry, trimmed data ------------------
@@ -484,14 +495,17 @@ def with_fake(env: dict, fs: FakeStreams) -> dict:
 def lineage() -> list[FakeShard]:
     """root (closed) -> left (closed) -> leaf (open); root -> right (open); orphan (open) whose
     parent aged out of the stream. Listed children first, so the order is ours to find.
-    Sequence numbers in `left` go from 21 to 22 digits."""
+    Sequence numbers in `left` go from 21 to 22 digits. Empty answers: more in a row in the
+    middle of the closed root than would end an open shard's read, and some at the start of
+    the open orphan."""
+    root, left = "shardId-00000000000000000001-root0000", "shardId-00000000000000000002-left0000"
     return [
-        FakeShard("shardId-00000000000000000004-leaf0000", parent="shardId-00000000000000000002-left0000", records=3),
-        FakeShard("shardId-00000000000000000003-right000", parent="shardId-00000000000000000001-root0000", records=4),
-        FakeShard("shardId-00000000000000000002-left0000", parent="shardId-00000000000000000001-root0000", records=5,
-                  closed=True, first_seq=10 ** 21 - 3),
-        FakeShard("shardId-00000000000000000001-root0000", records=7, closed=True),
-        FakeShard("shardId-00000000000000000005-orphan00", parent="shardId-00000000000000000000-expired0", records=2,
+        FakeShard("shardId-00000000000000000004-leaf0000", parent=left, records=3),
+        FakeShard("shardId-00000000000000000003-right000", parent=root, records=4),
+        FakeShard(left, parent=root, records=5, closed=True, first_seq=10 ** 21 - 3),
+        FakeShard(root, records=7, closed=True, empty_pages_at={3: 4}),
+        FakeShard("shardId-00000000000000000005-orphan00",
+                  parent="shardId-00000000000000000000-expired0", records=2,
                   empty_pages_at={0: 2}),
     ]
 

@@ -230,7 +230,8 @@ static void shards_parents_before_children(void **state)
         const char *none[] = {NULL};
         const char *root_done[] = {"shardId-root", NULL};
         long root = shard_list_find(&l, "shardId-root"), left = shard_list_find(&l, "shardId-left");
-        long orphan = shard_list_find(&l, "shardId-orphan"), leaf = shard_list_find(&l, "shardId-leaf");
+        long orphan = shard_list_find(&l, "shardId-orphan");
+        long leaf = shard_list_find(&l, "shardId-leaf");
         assert_true(shards_ready(&l, (size_t)root, finished_set, none));
         assert_true(shards_ready(&l, (size_t)orphan, finished_set, none));  /* parent aged out */
         assert_false(shards_ready(&l, (size_t)left, finished_set, none));   /* parent not done */
@@ -506,7 +507,8 @@ static void assert_placeholders_match(const cJSON *in)
         for (int e = 0; e < 2; e++) {
             for (const char *p = exprs[e]; p && (p = strchr(p, marks[m])) != NULL;) {
                 char token[32];
-                size_t n = 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+                size_t n = 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyz"
+                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
                 assert_true(n < sizeof token);
                 memcpy(token, p, n);
                 token[n] = '\0';
@@ -525,7 +527,8 @@ static const char *expr(const cJSON *in, const char *name)
 
 static const char *value_of(const cJSON *in, const char *token, const char *type)
 {
-    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(in, "ExpressionAttributeValues"), token);
+    const cJSON *vals = cJSON_GetObjectItem(in, "ExpressionAttributeValues");
+    const cJSON *v = cJSON_GetObjectItem(vals, token);
     return cJSON_GetStringValue(cJSON_GetObjectItem(v, type));
 }
 
