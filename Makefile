@@ -36,9 +36,11 @@ LDLIBS    := $(PKG_LIBS) -lpthread -lm
 LIB_SRC   := $(sort $(wildcard provision/aws/*.c provision/spec/*.c provision/*.c pipeline/*.c))
 CMD_SRC   := $(sort $(wildcard cmd/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ   := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 LIBPW     := $(BUILD)/libpipewright.a
 BIN       := $(BUILD)/pipewright
 
@@ -70,6 +72,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBPW)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBPW) $(LDLIBS) -lcmocka
 
+# Test drivers the end-to-end tests run beside the binary (they use the library directly).
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIBPW)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBPW) $(LDLIBS)
+
 # --- tests -------------------------------------------------------------------
 
 # The stamp records that deps ran for this checkout; delete it to force a re-run.
@@ -83,7 +91,7 @@ deps: $(DEPS_STAMP)
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; PW_FIXTURES=tests/fixtures $$t; done
 
-e2e: $(BIN) $(DEPS_STAMP)
+e2e: $(BIN) $(TOOL_BIN) $(DEPS_STAMP)
 	PIPEWRIGHT=$(abspath $(BIN)) $(PYTHON) -m pytest -q tests/e2e
 
 check: $(DEPS_STAMP)

@@ -9,6 +9,12 @@ every request to a `rewrite` hook that may answer it itself, change its body (re
 sigcheck.resign) and change moto's answer: the seeder's throttling test makes DynamoDB's
 partial BatchWriteItem answers that way. Each record keeps the headers and body too, so
 sigcheck.py can re-sign it with botocore.
+
+`serialize=True` forwards one request at a time. moto's server answers requests in threads and
+its DynamoDB backend takes no lock, so two conditional writes to one item sent at the same
+instant can both pass their condition: DynamoDB makes each item write atomic, moto does not.
+Tests of concurrent runners (leases) route DynamoDB through a serializing proxy to get the
+atomicity they rely on.
 """
 
 from __future__ import annotations
@@ -55,6 +61,13 @@ class _Forward(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
             return
+        if self.server.serial:
+            with self.server.serial:
+                self._upstream(body)
+        else:
+            self._upstream(body)
+
+    def _upstream(self, body: bytes):
         up = urllib.parse.urlsplit(self.server.upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
         conn.connect()
@@ -112,9 +125,10 @@ class CountingProxy(ThreadingHTTPServer):
     request_queue_size = 128   # the binary opens many connections at once; a full backlog
                                # drops SYNs, and each retry costs a second
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, serialize: bool = False):
         super().__init__(("127.0.0.1", 0), _Forward)
         self.upstream = upstream
+        self.serial = threading.Lock() if serialize else None
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.lock = threading.Lock()
         self.requests: list[dict] = []
