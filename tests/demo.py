@@ -1,15 +1,14 @@
 """`make demo`: pipewright against a local AWS emulator (moto, signature checking on).
 
-For now it shows the wire: doctor, then the whitecube scenario's tables, its two sample records,
-the curated bucket and an object in it, each as the `pipewright` command a user would type, with
-its output. Later issues turn this into the full pipeline (up, seed, pipeline run, drift, down).
-Exits non-zero when any step does not do what it should.
+The whitecube scenario, each step as the `pipewright` command a user would type, with its output:
+validate, plan, up, seed the two sample records, pipeline status, drift (in sync), changes made
+by hand found by drift and repaired by up, down refusing while data is there, down
+--delete-data, and boto3 confirming nothing is left. Exits non-zero when any step does not do
+what it should.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import subprocess
 import sys
@@ -20,8 +19,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "e2e"))
 
 from motoserver import MotoServer  # noqa: E402
-from util import REPO, base_env, load_json, pipewright_path, to_dynamodb_json  # noqa: E402
+from util import REPO, base_env, pipewright_path  # noqa: E402
 
+SPEC = REPO / "examples" / "whitecube" / "pipewright.yaml"
 DATA = REPO / "examples" / "whitecube" / "data"
 REGION = "ap-south-1"
 ENV = "dev"
@@ -40,14 +40,6 @@ class Demo:
         self.env = env
         self.workdir = workdir
         self.failures = 0
-
-    def file(self, name: str, content) -> str:
-        """Writes a request body to a file; returns `@path`, the -d argument that sends it."""
-        p = self.workdir / name
-        if isinstance(content, (dict, list)):
-            content = json.dumps(content, indent=2, default=str)
-        p.write_text(content)
-        return f"@{p}"
 
     def pw(self, *args: str, expect=(0,), max_lines: int = 30, env: dict | None = None) -> str:
         shown = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
@@ -70,22 +62,6 @@ class Demo:
         return p.stdout
 
 
-    def quiet(self, *args: str) -> str:
-        return subprocess.run([str(self.binary), *args], env=self.env, capture_output=True,
-                              text=True, timeout=120).stdout
-
-
-def table_spec(name: str, hash_key: str, range_key: str | None = None) -> dict:
-    keys = [{"AttributeName": hash_key, "KeyType": "HASH"}]
-    attrs = [{"AttributeName": hash_key, "AttributeType": "S"}]
-    if range_key:
-        keys.append({"AttributeName": range_key, "KeyType": "RANGE"})
-        attrs.append({"AttributeName": range_key, "AttributeType": "S"})
-    return {"TableName": name, "KeySchema": keys, "AttributeDefinitions": attrs,
-            "BillingMode": "PAY_PER_REQUEST",
-            "StreamSpecification": {"StreamEnabled": True,
-                                    "StreamViewType": "NEW_AND_OLD_IMAGES"}}
-
 
 def main() -> int:
     binary = pipewright_path()
@@ -94,75 +70,65 @@ def main() -> int:
         return 1
 
     say("starting moto (a local AWS emulator) with signature checking on")
-    with MotoServer(region=REGION) as moto, tempfile.TemporaryDirectory() as tmp:
+    with MotoServer(region=REGION) as moto, \
+            MotoServer(region=REGION, check_signatures=False) as sched_moto, \
+            tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = base_env(tmp / "home")
         env.update({"AWS_REGION": REGION, "AWS_ENDPOINT_URL": moto.url,
+                    "AWS_ENDPOINT_URL_SCHEDULER": sched_moto.url,
                     "AWS_ACCESS_KEY_ID": moto.creds.access_key,
                     "AWS_SECRET_ACCESS_KEY": moto.creds.secret})
         print(f"moto answers on {moto.url}; every request must be signed with the access key of "
               f"IAM user {moto.user_arn.split('/')[-1]!r}, made for this demo:")
         print(f"  export AWS_ENDPOINT_URL={moto.url} AWS_REGION={REGION}")
         print(f"  export AWS_ACCESS_KEY_ID={moto.creds.access_key} AWS_SECRET_ACCESS_KEY=…")
+        print(f"{DIM}(EventBridge Scheduler alone goes to a second moto without signature checking,"
+              f" {sched_moto.url}: moto refuses even botocore's own signed Scheduler GETs;"
+              f" tests/e2e/test_provision_schedules.py proves it){RESET}")
         demo = Demo(binary, env, tmp)
+        spec = str(SPEC.relative_to(REPO))
 
-        say("where am I, who am I, and does every service answer?")
-        # moto cannot verify body-less non-S3 requests, botocore's included, so it refuses every
-        # Scheduler read under signature checking (DESIGN §8, tests/e2e/sigcheck.py). doctor then
-        # reports scheduler as rejected and exits 1; every other service must answer.
-        demo.pw("doctor", expect=(0, 1))
-        if demo.rc == 1:
-            d = json.loads(demo.quiet("doctor", "--output", "json"))
-            bad = {s["name"] for s in d["services"] if not s["ok"]}
-            if bad <= {"scheduler"}:
-                print(f"  {DIM}(scheduler: moto's known gap with signed GETs, not pipewright's; "
-                      f"against AWS it answers){RESET}")
-            else:
-                print(f"  {RED}services not answering: {', '.join(sorted(bad))}{RESET}")
-                demo.failures += 1
+        say("check the spec offline: every error would be shown at FILE:LINE:COL")
+        demo.pw("validate", "-f", spec)
 
-        say("the two source tables of the whitecube scenario, with streams")
-        user_campaign, campaign_info = f"user_Campaign-{ENV}", f"campaignInfo-{ENV}"
-        demo.pw("api", "dynamodb", "CreateTable", "-d", demo.file(
-            "user_campaign.json", table_spec(user_campaign, "userID", "campaignID")),
-            max_lines=8)
-        demo.pw("api", "dynamodb", "CreateTable", "-d", demo.file(
-            "campaign_info.json", table_spec(campaign_info, "campaignID")), max_lines=8)
-        demo.pw("api", "dynamodb", "ListTables")
+        say("what up would do (the plan, per resource and property)")
+        demo.pw("plan", "-f", spec, "--detailed-exitcode", expect=(2,), max_lines=40)
 
-        say(f"the two sample records (from {DATA.relative_to(REPO)}/)")
-        for table, src in ((user_campaign, "user_campaign.json"),
-                           (campaign_info, "campaign_info.json")):
-            for i, record in enumerate(load_json(DATA / src)):
-                req = {"TableName": table, "Item": to_dynamodb_json(record)}
-                demo.pw("api", "dynamodb", "PutItem", "-d",
-                        demo.file(f"put-{table}-{i}.json", req))
-        demo.pw("api", "dynamodb", "GetItem", json.dumps(
-            {"TableName": user_campaign,
-             "Key": {"userID": {"S": "user-002"}, "campaignID": {"S": "101"}},
-             "ProjectionExpression": "userID, campaignID, createdAt, totalTaskRewardsEarned"}))
-        demo.pw("api", "dynamodbstreams", "ListStreams",
-                json.dumps({"TableName": user_campaign}), max_lines=12)
+        say("up: roles, tables, buckets, topic, job script, Glue, schedule — in dependency order")
+        demo.pw("up", "--yes", "-f", spec, "--no-progress", max_lines=60)
+        demo.pw("plan", "-f", spec, "--detailed-exitcode", max_lines=3)
 
-        say("the curated bucket, and an object under a Hive-style partition")
-        bucket = f"whitecube-curated-{ENV}-{moto.account_id}"
-        demo.pw("api", "s3", "PUT", f"/{bucket}", "-d", demo.file(
-            "location.xml",
-            '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-            f"<LocationConstraint>{REGION}</LocationConstraint></CreateBucketConfiguration>"))
-        rows = "".join(json.dumps(r, default=str) + "\n"
-                       for r in load_json(DATA / "user_campaign.json"))
-        key = f"{bucket}/user_campaign_tasks/createdAt_date=2024-01-01/part 0000.jsonl"
-        demo.pw("api", "s3", "PUT", f"/{key}", "-d", demo.file("part.jsonl", rows))
-        demo.pw("api", "s3", "GET", f"/{bucket}", "--query", "list-type=2",
-                "--query", "prefix=user_campaign_tasks/")
-        demo.pw("api", "s3", "GET", f"/{key}", "--raw", max_lines=3)
+        say(f"the two sample records into the tables (from {DATA.relative_to(REPO)}/)")
+        demo.pw("seed", "-f", spec, "--table", "user_campaign", "--from",
+                str((DATA / "user_campaign.json").relative_to(REPO)))
+        demo.pw("seed", "-f", spec, "--table", "campaign_info", "--from",
+                str((DATA / "campaign_info.json").relative_to(REPO)))
+        demo.pw("pipeline", "status", "-f", spec, max_lines=8)
 
-        say("the catalog database, the run topic, and who signed all this")
-        demo.pw("api", "glue", "CreateDatabase",
-                json.dumps({"DatabaseInput": {"Name": f"whitecube_{ENV}"}}))
-        demo.pw("api", "sns", "CreateTopic", f"Name=whitecube-events-{ENV}")
-        demo.pw("api", "sts", "GetCallerIdentity")
+        say("drift: the environment is as declared (exit 0)")
+        demo.pw("drift", "-f", spec, max_lines=20)
+
+        say("someone changes things by hand: versioning suspended, the crawler deleted")
+        curated = f"whitecube-curated-{ENV}-{moto.account_id}"
+        moto.client("s3").put_bucket_versioning(
+            Bucket=curated, VersioningConfiguration={"Status": "Suspended"})
+        moto.client("glue").delete_crawler(Name=f"whitecube-{ENV}-curated")
+        print(f"  (boto3: versioning of {curated} suspended; crawler whitecube-{ENV}-curated "
+              f"deleted)")
+        demo.pw("drift", "-f", spec, expect=(2,), max_lines=30)
+        demo.pw("up", "--yes", "-f", spec, "--no-progress", max_lines=20)
+        demo.pw("drift", "-f", spec, max_lines=3)
+
+        say("down refuses while the tables hold data; --delete-data takes everything away")
+        demo.pw("down", "--yes", "-f", spec, expect=(1,), max_lines=12)
+        demo.pw("down", "--yes", "--delete-data", "-f", spec, "--no-progress", max_lines=30)
+        left = [t for t in moto.client("dynamodb").list_tables()["TableNames"]]
+        left += [b["Name"] for b in moto.client("s3").list_buckets()["Buckets"]]
+        left += [j for j in moto.client("glue").get_jobs()["Jobs"]]
+        print(f"  boto3 finds {len(left)} table(s), bucket(s) or job(s) left")
+        if left:
+            demo.failures += 1
 
         say("a request signed with a wrong secret is refused (exit 4)")
         demo.pw("api", "dynamodb", "ListTables", expect=(4,),

@@ -63,11 +63,11 @@ class _Forward(BaseHTTPRequestHandler):
             return
         if self.server.serial:
             with self.server.serial:
-                self._upstream(body)
+                self._upstream(body, rw)
         else:
-            self._upstream(body)
+            self._upstream(body, rw)
 
-    def _upstream(self, body: bytes):
+    def _upstream(self, body: bytes, rw: Optional[Rewrite]):
         up = urllib.parse.urlsplit(self.server.upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
         conn.connect()
