@@ -99,25 +99,32 @@ def finish(result: Result, args: argparse.Namespace):
 
 
 class Emulator:
-    """moto with signature checking on, and the environment that points pipewright at it."""
+    """moto with signature checking on, and the environment that points pipewright at it.
+
+    EventBridge Scheduler alone goes to a second moto without signature checking: moto refuses
+    even botocore's own signed Scheduler GETs (tests/e2e/test_provision_schedules.py). The
+    boto3 references use that one for the scheduler too, so both sides do the same work."""
 
     def __init__(self, region: str, workdir: Path):
         self.moto = MotoServer(region=region).start()
+        self.sched = MotoServer(region=region, check_signatures=False).start()
         self.region = region
         self.env = base_env(workdir / "home")
         self.env.update({"AWS_REGION": region, "AWS_ENDPOINT_URL": self.moto.url,
+                         "AWS_ENDPOINT_URL_SCHEDULER": self.sched.url,
                          "AWS_ACCESS_KEY_ID": self.moto.creds.access_key,
                          "AWS_SECRET_ACCESS_KEY": self.moto.creds.secret})
         self.binary = str(pipewright_path())
 
     def reset(self):
+        self.sched.reset()
         self.moto.reset()
         # reset() provisions a fresh IAM user with a new key: follow it
         self.env["AWS_ACCESS_KEY_ID"] = self.moto.creds.access_key
         self.env["AWS_SECRET_ACCESS_KEY"] = self.moto.creds.secret
 
     def client(self, service: str):
-        return self.moto.client(service)
+        return (self.sched if service == "scheduler" else self.moto).client(service)
 
     def pw(self, *args: str, expect: tuple[int, ...] = (0,)) -> float:
         """Runs pipewright; returns its wall time. Fails the benchmark on an unexpected exit."""
@@ -132,6 +139,7 @@ class Emulator:
 
     def stop(self):
         self.moto.stop()
+        self.sched.stop()
 
 
 def timed(fn, *a, **kw) -> float:
