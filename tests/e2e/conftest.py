@@ -1,5 +1,6 @@
 """End-to-end fixtures: the real binary against moto (signature checking on) and a fault server.
 
+    proxy     a CountingProxy in front of moto (per module; cleared before each test using it)
     sched_moto  a second moto without signature checking, for the Scheduler only (see there)
     moto      the session's MotoServer: .url, .creds.access_key, .creds.secret, .account_id,
               .client(service), .reset(), .data(); tests marked `clean_moto` get a fresh one
@@ -19,6 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from countingproxy import CountingProxy  # noqa: E402
 from motoserver import MotoServer, free_port  # noqa: E402
 from util import base_env, pipewright_path, run  # noqa: E402
 
@@ -65,6 +67,21 @@ def sched_moto():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(moto):
+    """A CountingProxy in front of the session's moto, one per test module; its record is
+    cleared before each test that uses it (_fresh_proxy), so a test counts only its own
+    requests."""
+    with CountingProxy(moto.url) as p:
+        yield p
+
+
+@pytest.fixture(autouse=True)
+def _fresh_proxy(request):
+    if "proxy" in request.fixturenames:
+        request.getfixturevalue("proxy").clear()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from countingproxy import CountingProxy  # noqa: E402
 from motoserver import ACCOUNT_ID, USER_NAME  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,20 +33,6 @@ OUR_TAGS = {"pipewright:stack": "pwtest", "pipewright:env": "e2e"}
 
 
 pytestmark = pytest.mark.clean_moto   # every test starts from an empty moto
-
-
-@pytest.fixture(scope="module")
-def proxy(moto):
-    p = CountingProxy(moto.url)
-    try:
-        yield p
-    finally:
-        p.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_count(proxy):
-    proxy.clear()
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from countingproxy import CountingProxy  # noqa: E402
 from motoserver import ACCOUNT_ID  # noqa: E402
 from stackrun import (by_address, exit_for, run_json, runner, statements, statuses,  # noqa: E402
                       unsupported)
@@ -91,17 +90,6 @@ EXPECTED = {CRAWLER_ROLE: CRAWLER_POLICY, JOB_ROLE: JOB_POLICY}
 
 
 pytestmark = pytest.mark.clean_moto   # every test starts from an empty moto
-
-
-@pytest.fixture(scope="module")
-def proxy(moto):
-    with CountingProxy(moto.url) as p:
-        yield p
-
-
-@pytest.fixture(autouse=True)
-def _fresh_count(proxy):
-    proxy.clear()
 
 
 @pytest.fixture

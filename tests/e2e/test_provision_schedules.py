@@ -61,12 +61,6 @@ pytestmark = pytest.mark.clean_moto   # every test starts from an empty moto (bo
 
 
 @pytest.fixture(scope="module")
-def proxy(moto):
-    with CountingProxy(moto.url) as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
 def sched_proxy(sched_moto):
     with CountingProxy(sched_moto.url) as p:
         yield p
@@ -75,7 +69,6 @@ def sched_proxy(sched_moto):
 @pytest.fixture(autouse=True)
 def _fresh(proxy, sched_proxy, sched_moto, pw_env):
     sched_moto.reset()
-    proxy.clear()
     sched_proxy.clear()
     yield
     # Whatever the test did, every Scheduler request the binary sent was signed as botocore

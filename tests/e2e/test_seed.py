@@ -30,7 +30,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from countingproxy import CountingProxy, Rewrite  # noqa: E402
+from countingproxy import Rewrite  # noqa: E402
 from sigcheck import resign  # noqa: E402
 from util import EXAMPLES, load_json, to_dynamodb_json  # noqa: E402
 
@@ -46,20 +46,6 @@ def unique(prefix: str) -> str:
     """An env no other test uses: the examples put it in table, bucket and Glue names, so
     lower-case letters and digits only."""
     return f"{prefix}{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture(scope="module")
-def proxy(moto):
-    p = CountingProxy(moto.url)
-    try:
-        yield p
-    finally:
-        p.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_count(proxy):
-    proxy.clear()
 
 
 @pytest.fixture
