@@ -67,10 +67,14 @@ int cmd_down(struct cli *cli, int argc, char **argv);
 int cmd_drift(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_pipeline(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_up(struct cli *cli, int argc, char **argv);
 int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
+
+/* `pipeline` subcommands (cmd/pipeline.c dispatches; argv[0] is "pipeline <name>"). */
+int cmd_pipeline_run(struct cli *cli, int argc, char **argv);
 
 void cli_print_usage(FILE *out);
 

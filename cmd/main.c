@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"drift", cmd_drift, "compare the spec with what exists: IN_SYNC, MODIFIED, MISSING, NOT_CHECKED"},
     {"help", cmd_help, "show this help, or a command's"},
     {"init", cmd_init, "write a starter spec, or one of the examples"},
+    {"pipeline", cmd_pipeline, "the change-data pipeline: run"},
     {"plan", cmd_plan, "what up would do, per resource and property (+ create, ~ update, ! replace)"},
     {"up", cmd_up, "create or update everything the spec declares; waits until usable"},
     {"validate", cmd_validate, "check a spec offline; every error with its line and column"},

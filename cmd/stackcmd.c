@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_spec(struct cli *cli, struct spec **out)
+int stackcmd_load_spec(struct cli *cli, struct spec **out)
 {
     struct diag_list diags;
     struct pw_error err = {0};
@@ -55,7 +55,7 @@ int stackcmd_open(struct cli *cli, struct stackcmd *sc)
 {
     struct pw_error err;
     memset(sc, 0, sizeof *sc);
-    int rc = load_spec(cli, &sc->spec);
+    int rc = stackcmd_load_spec(cli, &sc->spec);
     if (rc)
         return rc;
     if (pin_region(cli, sc->spec, &err) < 0)

@@ -19,6 +19,9 @@ struct stackcmd {
     int stack_ready;
 };
 
+/* Loads the spec (-f), printing its diagnostics as validate does; 0, or the exit code. */
+int stackcmd_load_spec(struct cli *cli, struct spec **out);
+
 /* 0 when everything is ready; otherwise the exit code, the reason already on stderr. */
 int stackcmd_open(struct cli *cli, struct stackcmd *sc);
 void stackcmd_close(struct stackcmd *sc);
