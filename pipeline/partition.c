@@ -83,7 +83,7 @@ static int name_cmp(const void *a, const void *b)
 int part_manifest_affine(const struct part_manifest *m, const struct strmap *set)
 {
     for (size_t i = 0; i < m->affinity.n; i++)
-        if (strmap_get(set, m->affinity.items[i], strlen(m->affinity.items[i])))
+        if (strmap_has(set, m->affinity.items[i], strlen(m->affinity.items[i])))
             return 1;
     return 0;
 }

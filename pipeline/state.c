@@ -404,7 +404,7 @@ static int entry_cmp(const void *x, const void *y)
 static int entry_affine(const struct state *s, const struct entry *e)
 {
     for (size_t i = 0; i < e->n_affinity; i++)
-        if (strmap_get(&s->dim_changed, e->affinity[i], strlen(e->affinity[i])))
+        if (strmap_has(&s->dim_changed, e->affinity[i], strlen(e->affinity[i])))
             return 1;
     return 0;
 }
@@ -489,7 +489,7 @@ static int rewrite(struct state *s, const char *part, struct job *job, const cha
         have_m = 1;
     }
     /* A snapshot starts each partition empty, the first time it writes it. */
-    int keep_old = have_m && !(s->o.snapshot && !strmap_get(&s->seen, part, strlen(part)));
+    int keep_old = have_m && !(s->o.snapshot && !strmap_has(&s->seen, part, strlen(part)));
     int redo = job->redo || (keep_old && strcmp(m.fingerprint, s->tf->fingerprint) != 0);
     if (job->n)
         qsort(job->entries, job->n, sizeof *job->entries, entry_cmp);
@@ -735,7 +735,7 @@ int state_finish(struct state *s, struct pipeline_report *rep, struct pw_error *
             rc = pw_fail(err, PW_EXIT_FAILED, "the clock is out of range");
         struct lake_names gone = {0}, none = {0};
         for (size_t i = 0; rc == 0 && i < parts.n; i++) {
-            if (strmap_get(&s->seen, parts.items[i], strlen(parts.items[i])))
+            if (strmap_has(&s->seen, parts.items[i], strlen(parts.items[i])))
                 continue;
             rc = lake_names_add(&gone, parts.items[i]) < 0 ? oom(err) : 0;
             rep->partitions_removed += rc == 0;

@@ -79,6 +79,11 @@ void *strmap_get(const struct strmap *m, const void *key, size_t len)
     return s ? s->value : NULL;
 }
 
+int strmap_has(const struct strmap *m, const void *key, size_t len)
+{
+    return find(m, key, len, strmap_hash(key, len)) != NULL;
+}
+
 struct strmap_slot *strmap_put(struct strmap *m, const void *key, size_t len, int *created)
 {
     uint64_t h = strmap_hash(key, len);

@@ -30,6 +30,8 @@ uint64_t strmap_hash(const void *key, size_t len);
 
 /* The value, or NULL. */
 void *strmap_get(const struct strmap *m, const void *key, size_t len);
+/* Whether key is there (whatever its value: maps used as sets hold NULL). */
+int strmap_has(const struct strmap *m, const void *key, size_t len);
 /* The slot of key, created (value NULL) when absent; NULL when out of memory. The slot is
  * valid until the next put or remove. *created (may be NULL) says whether it is new. */
 struct strmap_slot *strmap_put(struct strmap *m, const void *key, size_t len, int *created);
