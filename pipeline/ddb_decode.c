@@ -231,7 +231,8 @@ int ddb_decode(const cJSON *w, struct ddb_val *out, char *why, size_t n_why)
 static const cJSON *child_n(const cJSON *obj, const char *name, size_t n)
 {
     for (const cJSON *c = obj ? obj->child : NULL; c; c = c->next)
-        if (c->string && strncmp(c->string, name, n) == 0 && c->string[n] == '\0')
+        if (c->string && c->string[0] == name[0] && strncmp(c->string, name, n) == 0 &&
+            c->string[n] == '\0')
             return c;
     return NULL;
 }

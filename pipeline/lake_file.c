@@ -74,6 +74,9 @@ static char *path3(const char *a, const char *b, const char *c)
 
 static int mkdir_p(const char *path, struct pw_error *err)
 {
+    /* Usually only the last folder is missing: one call, not one per level. */
+    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+        return 0;
     char *p = strdup(path);
     if (!p)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");

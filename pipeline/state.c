@@ -6,6 +6,7 @@
  *  - the batch holds, per key, the item as the last change left it (or "gone"), and every
  *    partition that may hold the key's rows from before (the old images' partitions), so a
  *    flush rewrites all of them and no stale row survives. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,8 @@ int state_new(const struct state_options *o, struct state **out, struct pw_error
     if (!s)
         return oom(err);
     s->o = *o;
-    if (!s->o.batch_bytes)
-        s->o.batch_bytes = DEFAULT_BATCH_BYTES;
+    if (!s->o.batch_bytes)      /* a count of records, when given, is the only limit */
+        s->o.batch_bytes = s->o.batch_records ? SIZE_MAX : DEFAULT_BATCH_BYTES;
     s->tf = o->tf;
     s->lake = o->lake;
     strmap_init(&s->batch);
@@ -239,6 +240,7 @@ static int take_image(struct state *s, struct entry *e, const struct change *c,
     e->rows_len = rows.len;
     e->rows = buf_detach(&rows);
     e->n_rows = res.rows;
+    e->dim_gen = s->dim_gen;
     rep->empty += (uint64_t)res.empty;
     rep->unmatched += res.unmatched;
     s->batch_bytes += e->record_len + e->rows_len;
@@ -400,12 +402,15 @@ static int entry_cmp(const void *x, const void *y)
     return key_cmp(a->key, a->key_len, b->key, b->key_len);
 }
 
-/* Whether any affinity of the entry is in the changed set. */
-static int entry_affine(const struct state *s, const struct entry *e)
+/* Whether the dimension changed, for one of the entry's affinity values, after the entry's rows
+ * were rendered (changes before, like loading the dimension, are already in them). */
+static int entry_stale(const struct state *s, const struct entry *e)
 {
-    for (size_t i = 0; i < e->n_affinity; i++)
-        if (strmap_has(&s->dim_changed, e->affinity[i], strlen(e->affinity[i])))
+    for (size_t i = 0; i < e->n_affinity; i++) {
+        uintptr_t gen = (uintptr_t)strmap_get(&s->dim_changed, e->affinity[i], strlen(e->affinity[i]));
+        if (gen > e->dim_gen)
             return 1;
+    }
     return 0;
 }
 
@@ -450,7 +455,7 @@ static int render_again(struct state *s, struct part_writer *w, const char *key,
 static int emit_entry(struct state *s, struct part_writer *w, struct entry *e,
                       struct pipeline_report *rep, struct pw_error *err)
 {
-    if (s->dim_changed.len && entry_affine(s, e))
+    if (s->dim_changed.len && entry_stale(s, e))
         return render_again(s, w, e->key, e->key_len, e->record, e->record_len, "a changed item",
                             rep, err) < 0 ? -1 : 0;
     return part_writer_item(w, e->key, e->key_len, e->record, e->record_len,

@@ -38,7 +38,8 @@ struct state_options {
     /* The input is a full snapshot (a DynamoDB export): the lake becomes its transform, and
      * partitions it does not touch are removed by state_finish. */
     int snapshot;
-    size_t batch_bytes;             /* flush when the batch holds this much (0: 64 MiB) */
+    size_t batch_bytes;             /* flush when the batch holds this much (0: 64 MiB, or no
+                                       limit when batch_records is set) */
     size_t batch_records;           /* ... or this many changes (0: no limit) */
     /* The clock, in microseconds since 1970 (version ids); NULL: the real one. */
     int64_t (*now_us)(void *ctx);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <zlib.h>
 
 #include "pipeline/gzstream.h"
@@ -27,8 +28,11 @@ int state_dim_key_changed(struct state *s, const char *key, size_t len, struct p
     struct buf aff;
     buf_init(&aff, 0);
     int rc = transform_dim_affinity(s->tf, key, len, &aff);
-    if (rc == 0 && !strmap_put(&s->dim_changed, aff.data ? aff.data : "", aff.len, NULL))
+    struct strmap_slot *slot = NULL;
+    if (rc == 0 && !(slot = strmap_put(&s->dim_changed, aff.data ? aff.data : "", aff.len, NULL)))
         rc = -1;
+    if (slot)
+        slot->value = (void *)(uintptr_t)++s->dim_gen;
     buf_release(&aff);
     return rc < 0 ? oom(err) : 0;
 }
@@ -133,7 +137,7 @@ int state_save_dimension(struct state *s, struct pw_error *err)
             rc = oom(err);
     }
     if (rc == 0)
-        rc = gz_compress(text.data ? text.data : "", text.len, 6, &gz, err);
+        rc = gz_compress(text.data ? text.data : "", text.len, 1, &gz, err);
     if (rc == 0)
         rc = s->lake->ops->put(s->lake, LAKE_META, META_DIMENSION, gz.data ? gz.data : "", gz.len, err);
     if (rc == 0)

@@ -21,6 +21,7 @@ struct entry {
     size_t n_affinity;
     struct lake_names old;          /* partitions that may hold the item's previous rows */
     int old_unknown;                /* a change without an old image: search every partition */
+    uint64_t dim_gen;               /* the dimension's generation its rows were rendered with */
 };
 
 struct state {
@@ -33,7 +34,9 @@ struct state {
     struct strmap batch;            /* key text -> struct entry */
     size_t batch_bytes;
     size_t batch_records;
-    struct strmap dim_changed;      /* affinity values whose dimension rows changed */
+    struct strmap dim_changed;      /* affinity value -> generation (as a pointer) of its last
+                                       change, for the dimension rows changed since the flush */
+    uint64_t dim_gen;               /* counts dimension changes */
     int rerender_all;               /* the transform changed since the lake was written */
     int meta_written;
     struct strmap seen;             /* snapshot: partitions written by this run */

@@ -101,6 +101,8 @@ int transform_new(const struct spec_pipeline *pl, struct transform **out, struct
     if (!tf)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     arena_init(&tf->arena);
+    buf_init(&tf->tuple, 0);
+    buf_init(&tf->aff, 0);
     tf->pl = pl;
     tf->key_names[0] = pl->source->key.hash.name.v;
     tf->key_types[0] = pl->source->key.hash.type;
@@ -179,6 +181,8 @@ void transform_free(struct transform *tf)
     free(tf->join_typed);
     free(tf->cells);
     arena_release(&tf->arena);
+    buf_release(&tf->tuple);
+    buf_release(&tf->aff);
     free(tf);
 }
 
@@ -520,30 +524,28 @@ static int add_affinity(struct transform *tf, struct tf_result *res, const char 
 static int join_row(struct transform *tf, const cJSON *item, const cJSON *elem, const struct dim *dim,
                     struct tf_result *res, size_t *aff_cap, const struct ddb_val **match)
 {
-    struct buf tuple, aff;
+    struct buf *tuple = &tf->tuple, *aff = &tf->aff;     /* reused: no allocation per row */
     int rc = 0, complete = 1, n_aff = 0;
     *match = NULL;
-    buf_init(&tuple, 0);
-    buf_init(&aff, 0);
+    buf_reset(tuple);
+    buf_reset(aff);
     for (size_t i = 0; i < tf->n_on && complete; i++) {
         struct ddb_val v = row_lookup(tf, item, elem, tf->on[i]);
         if (!is_key_type(v.type)) {
             complete = 0;
             break;
         }
-        if ((i && buf_appendc(&tuple, '\x1f') < 0) || buf_append(&tuple, v.text, v.len) < 0)
+        if ((i && buf_appendc(tuple, '\x1f') < 0) || buf_append(tuple, v.text, v.len) < 0)
             rc = -1;
-        if (tf->on_dim_key[i] && ((n_aff++ && buf_appendc(&aff, '\x1f') < 0) ||
-                                  buf_append(&aff, v.text, v.len) < 0))
+        if (tf->on_dim_key[i] && ((n_aff++ && buf_appendc(aff, '\x1f') < 0) ||
+                                  buf_append(aff, v.text, v.len) < 0))
             rc = -1;
     }
     if (rc == 0 && complete) {
-        rc = add_affinity(tf, res, aff.data ? aff.data : "", aff.len, aff_cap);
+        rc = add_affinity(tf, res, aff->data ? aff->data : "", aff->len, aff_cap);
         if (dim)
-            *match = dim_lookup(dim, tuple.data ? tuple.data : "", tuple.len);
+            *match = dim_lookup(dim, tuple->data ? tuple->data : "", tuple->len);
     }
-    buf_release(&tuple);
-    buf_release(&aff);
     return rc;
 }
 

@@ -71,6 +71,7 @@ struct transform {
     struct arena arena;
     struct cell *cells;
     size_t cells_cap;
+    struct buf tuple, aff;  /* a row's join tuple and affinity */
 };
 
 /* What one item gave. */

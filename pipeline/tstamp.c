@@ -198,13 +198,40 @@ static void fields(int64_t secs, int *y, int *mo, int *d, int *h, int *mi, int *
     *s = (int)(rem % 60);
 }
 
+static char *put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Formatted by hand: it runs for every timestamp of every row, where snprintf showed up. */
 int tstamp_format_iso(const struct tstamp *t, char *out, size_t n)
 {
     int y, mo, d, h, mi, s;
+    size_t frac = strlen(t->frac);
+    if (n < 21 + (frac ? frac + 1 : 0))
+        return -1;
     fields(t->secs, &y, &mo, &d, &h, &mi, &s);
-    int w = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%s%sZ", y, mo, d, h, mi, s,
-                     t->frac[0] ? "." : "", t->frac);
-    return w < 0 || (size_t)w >= n ? -1 : w;
+    char *p = put2(put2(out, y / 100), y % 100);
+    *p++ = '-';
+    p = put2(p, mo);
+    *p++ = '-';
+    p = put2(p, d);
+    *p++ = 'T';
+    p = put2(p, h);
+    *p++ = ':';
+    p = put2(p, mi);
+    *p++ = ':';
+    p = put2(p, s);
+    if (frac) {
+        *p++ = '.';
+        memcpy(p, t->frac, frac);
+        p += frac;
+    }
+    *p++ = 'Z';
+    *p = '\0';
+    return (int)(p - out);
 }
 
 int tstamp_format_partition(const struct tstamp *t, enum spec_granularity g, char *out, size_t n)
