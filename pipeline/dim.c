@@ -69,18 +69,10 @@ void dim_release(struct dim *d)
     strmap_release(&d->tuples);
 }
 
-/* The value of `from` in a dimension row: the element's field, else the item's attribute. */
 static struct ddb_val lookup(const struct transform *tf, const cJSON *item, const cJSON *elem,
                              const char *from)
 {
-    if (elem) {
-        struct ddb_val v = ddb_path(elem, from);
-        if (v.type != DDB_MISSING)
-            return v;
-    }
-    if (tf->dim_explode && strcmp(from, tf->dim_explode) == 0)
-        return (struct ddb_val){0};
-    return ddb_path(item, from);
+    return transform_row_value(item, elem, tf->dim_explode, from);
 }
 
 /* A value copied out of the record: strings duplicated, structured values as plain JSON. */

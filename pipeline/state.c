@@ -252,14 +252,11 @@ done:
     return rc;
 }
 
-static int apply(struct state *s, const struct change *c, struct pipeline_report *rep,
-                 struct pw_error *err);
-
-int state_apply(struct state *s, const struct change *c, struct pipeline_report *rep,
-                struct pw_error *err)
+int state_with_record(struct state *s, const struct change *c, state_apply_fn fn,
+                      struct pipeline_report *rep, struct pw_error *err)
 {
     if (c->record)
-        return apply(s, c, rep, err);
+        return fn(s, c, rep, err);
     if (!c->json)
         return pw_fail(err, PW_EXIT_FAILED, "internal: a change without its record");
     char *text = cJSON_PrintUnformatted(c->json);
@@ -268,9 +265,18 @@ int state_apply(struct state *s, const struct change *c, struct pipeline_report 
     struct change copy = *c;
     copy.record = text;
     copy.record_len = strlen(text);
-    int rc = apply(s, &copy, rep, err);
+    int rc = fn(s, &copy, rep, err);
     cJSON_free(text);
     return rc;
+}
+
+static int apply(struct state *s, const struct change *c, struct pipeline_report *rep,
+                 struct pw_error *err);
+
+int state_apply(struct state *s, const struct change *c, struct pipeline_report *rep,
+                struct pw_error *err)
+{
+    return state_with_record(s, c, apply, rep, err);
 }
 
 static int apply(struct state *s, const struct change *c, struct pipeline_report *rep,

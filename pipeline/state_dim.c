@@ -328,19 +328,7 @@ int state_apply_dimension(struct state *s, const struct change *c, struct pipeli
 {
     if (!s->tf->has_join)
         return no_join(s, err);
-    if (c->record)
-        return apply_dimension(s, c, rep, err);
-    if (!c->json)
-        return pw_fail(err, PW_EXIT_FAILED, "internal: a change without its record");
-    char *text = cJSON_PrintUnformatted(c->json);
-    if (!text)
-        return oom(err);
-    struct change copy = *c;
-    copy.record = text;
-    copy.record_len = strlen(text);
-    int rc = apply_dimension(s, &copy, rep, err);
-    cJSON_free(text);
-    return rc;
+    return state_with_record(s, c, apply_dimension, rep, err);
 }
 
 static int apply_dimension(struct state *s, const struct change *c, struct pipeline_report *rep,

@@ -47,6 +47,13 @@ struct state {
 
 int64_t state_now_us(const struct state *s);
 
+/* Calls fn with a change that has its record text: c itself, or a copy with c->json printed
+ * (a record of a GetRecords answer comes parsed only). */
+typedef int (*state_apply_fn)(struct state *s, const struct change *c, struct pipeline_report *rep,
+                              struct pw_error *err);
+int state_with_record(struct state *s, const struct change *c, state_apply_fn fn,
+                      struct pipeline_report *rep, struct pw_error *err);
+
 /* Marks the rows joined to the dimension item of this key for re-enrichment. */
 int state_dim_key_changed(struct state *s, const char *key, size_t len, struct pw_error *err);
 

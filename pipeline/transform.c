@@ -476,19 +476,23 @@ int transform_convert(const struct tf_col *col, const struct ddb_val *v, struct 
 
 /* ---- rows ---- */
 
-/* The value of attribute `from` in a row: the element's field, else the item's attribute
- * (the exploded list itself is not an attribute of the row). */
-static struct ddb_val row_lookup(const struct transform *tf, const cJSON *item, const cJSON *elem,
-                                 const char *from)
+struct ddb_val transform_row_value(const cJSON *item, const cJSON *elem, const char *exploded,
+                                   const char *from)
 {
     if (elem) {
         struct ddb_val v = ddb_path(elem, from);
         if (v.type != DDB_MISSING)
             return v;
     }
-    if (tf->explode && strcmp(from, tf->explode) == 0)
+    if (exploded && strcmp(from, exploded) == 0)
         return (struct ddb_val){0};
     return ddb_path(item, from);
+}
+
+static struct ddb_val row_lookup(const struct transform *tf, const cJSON *item, const cJSON *elem,
+                                 const char *from)
+{
+    return transform_row_value(item, elem, tf->explode, from);
 }
 
 static int is_key_type(enum ddb_type t)

@@ -122,6 +122,12 @@ int transform_item(struct transform *tf, const cJSON *item, const struct dim *di
 int transform_convert(const struct tf_col *col, const struct ddb_val *v, struct arena *arena,
                       struct cell *out, char *why, size_t n_why);
 
+/* The value of attribute `from` in a row made of item and element (NULL: the item's own row):
+ * the element's field, else the item's attribute; the exploded list is not an attribute of the
+ * row (docs/transform.md §1). Used for source and dimension rows alike. */
+struct ddb_val transform_row_value(const cJSON *item, const cJSON *elem, const char *exploded,
+                                   const char *from);
+
 /* Hive's escaping of a partition value in a path (docs/transform.md §5). */
 int transform_escape_partition(const char *v, size_t n, struct buf *out);
 

@@ -2,6 +2,7 @@
  * by CRLF, a field quoted when it is an empty string or holds a comma, a quote, CR or LF, with
  * its quotes doubled. Null is an empty unquoted field, so it differs from "" (docs/transform.md
  * §4). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/row.h"
@@ -52,14 +53,13 @@ oom:
 
 int csv_render_header(const char *const *names, size_t n, struct buf *out)
 {
-    size_t len0 = out->len;
+    struct cell *c = malloc((n ? n : 1) * sizeof *c);     /* once per file: no need to save it */
+    if (!c)
+        return -1;
     for (size_t i = 0; i < n; i++)
-        if ((i && buf_appendc(out, ',') < 0) || field(out, names[i], strlen(names[i])) < 0)
-            goto oom;
-    if (buf_append(out, "\r\n", 2) < 0)
-        goto oom;
-    return 0;
-oom:
-    buf_cut(out, len0);
-    return -1;
+        c[i] = (struct cell){.name = names[i], .kind = CELL_STRING, .text = names[i],
+                             .len = strlen(names[i])};
+    int rc = csv_render(c, n, out);
+    free(c);
+    return rc;
 }

@@ -404,6 +404,31 @@ def explode_list(item, attr):
     return out
 
 
+def row_getter(item, elem, exploded):
+    """A row's attribute by name: the element's field, else the item's (docs §1, step 2); the
+    exploded list itself is not an attribute of the row."""
+    def get(name):
+        if elem is not None:
+            w = lookup(elem, name)
+            if w is not None:
+                return w
+        if name == exploded:
+            return None
+        return lookup(item, name)
+    return get
+
+
+def join_tuple(get, on):
+    """The texts of the `on` attributes, or None when one is missing or not a scalar."""
+    tup = []
+    for a in on:
+        t = typed(get(a))
+        if t is None or t[0] not in ("S", "N", "B"):
+            return None
+        tup.append(t[1])
+    return tuple(tup)
+
+
 class Dimension:
     def __init__(self, cfg: Config, items):
         self.cfg = cfg
@@ -432,21 +457,8 @@ class Dimension:
             rows = [(-1, None)]
         out = []
         for idx, elem in rows:
-            def get(name):
-                if elem is not None:
-                    w = lookup(elem, name)
-                    if w is not None:
-                        return w
-                if name == cfg.join_explode:
-                    return None
-                return lookup(item, name)
-            tup = []
-            for a in cfg.join_on:
-                t = typed(get(a))
-                if t is None or t[0] not in ("S", "N", "B"):
-                    tup = None
-                    break
-                tup.append(t[1])
+            get = row_getter(item, elem, cfg.join_explode)
+            tup = join_tuple(get, cfg.join_on)
             if tup is None:
                 continue
             values = []
@@ -456,7 +468,7 @@ class Dimension:
                 if col:
                     convert(col, w)     # a value that does not convert makes the item bad
                 values.append(w)
-            out.append((idx, tuple(tup), values))
+            out.append((idx, tup, values))
         return out
 
 
@@ -512,24 +524,11 @@ class Reference:
             elems = [None]
         rows, unmatched = [], 0
         for elem in elems:
-            def get(name):
-                if elem is not None:
-                    w = lookup(elem, name)
-                    if w is not None:
-                        return w
-                if name == cfg.explode:
-                    return None
-                return lookup(item, name)
+            get = row_getter(item, elem, cfg.explode)
             values = None
             if self.dim:
-                tup = []
-                for a in cfg.join_on:
-                    t = typed(get(a))
-                    if t is None or t[0] not in ("S", "N", "B"):
-                        tup = None
-                        break
-                    tup.append(t[1])
-                values = self.dim.match.get(tuple(tup)) if tup is not None else None
+                tup = join_tuple(get, cfg.join_on)
+                values = self.dim.match.get(tup) if tup is not None else None
                 if values is None:
                     unmatched += 1
                     if cfg.join_kind == "inner":
