@@ -4,6 +4,8 @@
 #   make check      install test dependencies, then unit + end-to-end tests
 #   make asan       the whole suite again under address + undefined sanitizers
 #   make demo       the main job end to end on a local AWS emulator
+#   make bench      benchmarks against their references (BENCH=provision,seed picks some);
+#                   writes docs/performance.md
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       Debian packages + the Python test environment (.venv)
 #
@@ -98,7 +100,7 @@ demo: $(BIN) $(DEPS_STAMP)
 	@PIPEWRIGHT=$(abspath $(BIN)) $(PYTHON) tests/demo.py
 
 bench: $(BIN) $(DEPS_STAMP)
-	@PIPEWRIGHT=$(abspath $(BIN)) $(PYTHON) tests/bench/run.py
+	@BENCH=$(BENCH) PIPEWRIGHT=$(abspath $(BIN)) $(PYTHON) tests/bench/run.py
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

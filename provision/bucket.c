@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/artifact.h"
 #include "provision/s3.h"
 #include "provision/stack.h"
 #include "provision/xmlw.h"
@@ -247,37 +248,107 @@ static int bucket_destroy(struct aws_client *c, const struct resource *r, const 
 
 /* --- data --------------------------------------------------------------------------------- */
 
-/* One page of ListObjectVersions: every version and delete marker counts as data. */
-static int list_versions(struct aws_client *c, const struct resource *r, int max, struct s3_call *call,
+/* One page of ListObjectVersions, only of keys starting with prefix when it is set, from a
+ * marker when one is given. */
+static int list_versions(struct aws_client *c, const char *bucket, const char *prefix, int max,
+                         const char *key_marker, const char *version_marker, struct s3_call *call,
                          struct pw_error *err)
 {
     char maxs[16];
+    int rc = 0;
     snprintf(maxs, sizeof maxs, "%d", max);
-    s3_call_init(call, "ListObjectVersions", "GET", r->name, "versions");
-    if (kvlist_add(&call->query, "max-keys", maxs) < 0)
+    s3_call_init(call, "ListObjectVersions", "GET", bucket, "versions");
+    rc |= kvlist_add(&call->query, "max-keys", maxs);
+    if (prefix)
+        rc |= kvlist_add(&call->query, "prefix", prefix);
+    if (key_marker && key_marker[0])
+        rc |= kvlist_add(&call->query, "key-marker", key_marker);
+    if (version_marker && version_marker[0])
+        rc |= kvlist_add(&call->query, "version-id-marker", version_marker);
+    if (rc)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     return s3_run1(c, call, err);
+}
+
+/* The job script the stack uploads to this bucket at key, or NULL: such an object is the
+ * stack's own artifact, deleted by down before the bucket, not data. */
+static const struct spec_job *artifact_at(const struct resource *r, const char *key)
+{
+    const struct spec *s = r->stack->spec;
+    for (size_t i = 0; s && i < s->n_jobs; i++)
+        if (s->jobs[i].bucket && strcmp(s->jobs[i].bucket->name.v, r->name) == 0 &&
+            strcmp(s->jobs[i].script_key.v, key) == 0)
+            return &s->jobs[i];
+    return NULL;
+}
+
+/* Whether the entries of one listing page are data: any version or delete marker, except
+ * those of a job script the stack owns (its current object carries our stack tag; a script
+ * someone else put there, or one deleted out of band, is data like any object). */
+static int page_holds_data(struct aws_client *c, const struct resource *r, const struct xml_node *page,
+                           int *holds, struct pw_error *err)
+{
+    static const char *const elems[] = {"Version", "DeleteMarker"};
+    char checked[1100] = "";
+    for (int e = 0; e < 2; e++)
+        for (const struct xml_node *v = xml_child(page, elems[e]); v; v = xml_next_named(v)) {
+            const char *key = xml_text(v, "Key");
+            int ours = 0;
+            if (!key || !artifact_at(r, key)) {
+                *holds = 1;
+                return 0;
+            }
+            if (strcmp(key, checked) == 0)
+                continue;
+            if (artifact_object_ours(c, r->stack, r->name, key, &ours, err) < 0)
+                return -1;
+            if (!ours) {
+                *holds = 1;
+                return 0;
+            }
+            snprintf(checked, sizeof checked, "%s", key);
+        }
+    return 0;
 }
 
 static int bucket_holds_data(struct aws_client *c, const struct resource *r, const struct res_actual *a,
                              int *holds, struct pw_error *err)
 {
-    struct s3_call call;
+    char key_marker[1100] = "", version_marker[1100] = "";
+    int rc = -1;
     (void)a;
-    int rc = list_versions(c, r, 1, &call, err);
-    if (rc == 0)
-        *holds = xml_child(call.xml, "Version") || xml_child(call.xml, "DeleteMarker");
-    s3_call_release(&call);
+    *holds = 0;
+    for (;;) {
+        struct s3_call call;
+        if (list_versions(c, r->name, NULL, DELETE_BATCH, key_marker, version_marker, &call, err) < 0 ||
+            page_holds_data(c, r, call.xml, holds, err) < 0) {
+            s3_call_release(&call);
+            goto out;
+        }
+        const char *truncated = xml_text(call.xml, "IsTruncated");
+        const char *nk = xml_text(call.xml, "NextKeyMarker"), *nv = xml_text(call.xml, "NextVersionIdMarker");
+        int more = !*holds && truncated && strcmp(truncated, "true") == 0 && nk && nk[0];
+        if (more) {
+            snprintf(key_marker, sizeof key_marker, "%s", nk);
+            snprintf(version_marker, sizeof version_marker, "%s", nv ? nv : "");
+        }
+        s3_call_release(&call);
+        if (!more)
+            break;
+    }
+    rc = 0;
+out:
     return rc;
 }
 
-/* Appends <Object> for every Version and DeleteMarker of a listing; returns how many. */
-static size_t add_objects(struct xmlw *w, const struct xml_node *list, const char *elem)
+/* Appends <Object> for every Version and DeleteMarker of a listing (only those of key, when it
+ * is set); returns how many. */
+static size_t add_objects(struct xmlw *w, const struct xml_node *list, const char *elem, const char *only)
 {
     size_t n = 0;
     for (const struct xml_node *v = xml_child(list, elem); v; v = xml_next_named(v)) {
         const char *key = xml_text(v, "Key"), *vid = xml_text(v, "VersionId");
-        if (!key)
+        if (!key || (only && strcmp(key, only) != 0))
             continue;
         xmlw_open(w, "Object");
         xmlw_elem(w, "Key", key);
@@ -289,21 +360,23 @@ static size_t add_objects(struct xmlw *w, const struct xml_node *list, const cha
     return n;
 }
 
-/* Deletes one listed page; fails naming the first key S3 refused. */
-static int delete_page(struct aws_client *c, const struct resource *r, const struct xml_node *list,
-                       struct pw_error *err)
+/* Deletes one listed page (only the versions of key, when it is set); *deleted says how many
+ * it sent. Fails naming the first key S3 refused. */
+static int delete_page(struct aws_client *c, const char *bucket, const char *key,
+                       const struct xml_node *list, size_t *deleted, struct pw_error *err)
 {
     struct buf body;
     struct xmlw w;
     struct s3_call call;
     int rc = -1;
     buf_init(&body, 0);
-    s3_call_init(&call, "DeleteObjects", "POST", r->name, "delete");
+    s3_call_init(&call, "DeleteObjects", "POST", bucket, "delete");
     xmlw_init(&w, &body, "Delete", S3_NS);
     xmlw_elem(&w, "Quiet", "true");   /* only failures come back */
-    size_t n = add_objects(&w, list, "Version") + add_objects(&w, list, "DeleteMarker");
+    size_t n = add_objects(&w, list, "Version", key) + add_objects(&w, list, "DeleteMarker", key);
+    *deleted = n;
     if (xmlw_finish(&w) < 0) {
-        pw_fail(err, PW_EXIT_FAILED, "bucket '%s': cannot build the DeleteObjects body", r->name);
+        pw_fail(err, PW_EXIT_FAILED, "bucket '%s': cannot build the DeleteObjects body", bucket);
         goto out;
     }
     if (!n) {
@@ -317,7 +390,7 @@ static int delete_page(struct aws_client *c, const struct resource *r, const str
     const struct xml_node *e = xml_child(call.xml, "Error");
     if (e) {
         pw_fail(err, PW_EXIT_FAILED, "s3 DeleteObjects '%s': key '%s' version '%s' was not deleted: %s: %s",
-                r->name, xml_text(e, "Key") ? xml_text(e, "Key") : "?",
+                bucket, xml_text(e, "Key") ? xml_text(e, "Key") : "?",
                 xml_text(e, "VersionId") ? xml_text(e, "VersionId") : "-",
                 xml_text(e, "Code") ? xml_text(e, "Code") : "?",
                 xml_text(e, "Message") ? xml_text(e, "Message") : "");
@@ -332,17 +405,19 @@ out:
 
 /* Every version and delete marker, a page of 1000 at a time. Each round lists from the start:
  * what the last round deleted is gone, so no marker is needed, and none can point at a version
- * that no longer exists. A listing that does not shrink means deletes are not taking: stop. */
-static int bucket_empty(struct aws_client *c, const struct resource *r, const struct res_actual *a,
-                        struct pw_error *err)
+ * that no longer exists. A listing that does not shrink means deletes are not taking: stop.
+ * With a key, the listing is of that prefix and only the key's own versions go; they sort
+ * before every longer key, so a round that finds none of them is the last. */
+int bucket_delete_versions(struct aws_client *c, const char *bucket, const char *key,
+                           struct pw_error *err)
 {
     char last[1100] = "";
     int stuck = 0, rc = -1;
-    (void)a;
     for (;;) {
         struct s3_call call;
         char first[1100] = "";
-        if (list_versions(c, r, DELETE_BATCH, &call, err) < 0) {
+        size_t deleted = 0;
+        if (list_versions(c, bucket, key, DELETE_BATCH, NULL, NULL, &call, err) < 0) {
             s3_call_release(&call);
             goto out;
         }
@@ -358,19 +433,28 @@ static int bucket_empty(struct aws_client *c, const struct resource *r, const st
         stuck = strcmp(first, last) == 0 ? stuck + 1 : 0;
         if (stuck >= 3) {
             pw_fail(err, PW_EXIT_FAILED, "bucket '%s': versions listed again after being deleted "
-                    "three times; stopped emptying it", r->name);
+                    "three times; stopped deleting them", bucket);
             s3_call_release(&call);
             goto out;
         }
         memcpy(last, first, sizeof last);
-        int drc = delete_page(c, r, call.xml, err);
+        int drc = delete_page(c, bucket, key, call.xml, &deleted, err);
         s3_call_release(&call);
         if (drc < 0)
             goto out;
+        if (!deleted)
+            break;
     }
     rc = 0;
 out:
     return rc;
+}
+
+static int bucket_empty(struct aws_client *c, const struct resource *r, const struct res_actual *a,
+                        struct pw_error *err)
+{
+    (void)a;
+    return bucket_delete_versions(c, r->name, NULL, err);
 }
 
 /* "arn:aws:s3:::NAME", not an object under it. */

@@ -27,6 +27,12 @@ int bucket_xml_encryption(const struct spec_bucket *b, struct buf *out);
 int bucket_xml_public_access(const struct spec_bucket *b, struct buf *out);
 int bucket_xml_lifecycle(const struct spec_bucket *b, struct buf *out);
 int bucket_xml_versioning(const struct spec_bucket *b, struct buf *out);
+/* The <Tagging> body of a resource's tags (stack_tags): a bucket's, or an object's. */
 int bucket_xml_tagging(const struct resource *r, struct buf *out);
+
+/* Deletes every version and delete marker in bucket, or only those of key when key is not
+ * NULL, in batches of 1000. */
+int bucket_delete_versions(struct aws_client *c, const char *bucket, const char *key,
+                           struct pw_error *err);
 
 #endif

@@ -48,9 +48,14 @@ static cJSON *query(const struct stack *st, const char *token)
     }
     cJSON *types = cJSON_AddArrayToObject(in, "ResourceTypeFilters");
     const struct res_kind *const *kinds = res_kinds();
-    for (size_t i = 0; kinds[i]; i++)
-        if (kinds[i]->supported && kinds[i]->tagging_type)
+    for (size_t i = 0; kinds[i]; i++) {
+        int seen = 0;   /* several kinds share a service's type ("glue") */
+        for (size_t j = 0; j < i; j++)
+            seen |= kinds[j]->supported && kinds[j]->tagging_type && kinds[i]->tagging_type &&
+                    strcmp(kinds[j]->tagging_type, kinds[i]->tagging_type) == 0;
+        if (kinds[i]->supported && kinds[i]->tagging_type && !seen)
             cJSON_AddItemToArray(types, cJSON_CreateString(kinds[i]->tagging_type));
+    }
     cJSON_AddNumberToObject(in, "ResourcesPerPage", 100);
     if (token)
         cJSON_AddStringToObject(in, "PaginationToken", token);

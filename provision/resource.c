@@ -13,10 +13,6 @@
 /* Declared in specs, read by nobody yet: plan, up and drift report each instance as
  * "not supported yet" instead of pretending. */
 const struct res_kind res_kind_role = {.name = "role", .noun = "IAM role", .level = RES_LEVEL_ROLES, .supported = 0};
-const struct res_kind res_kind_artifact = {.name = "artifact", .noun = "job script in S3", .level = RES_LEVEL_ARTIFACTS, .supported = 0};
-const struct res_kind res_kind_database = {.name = "database", .noun = "Glue database", .level = RES_LEVEL_GLUE, .supported = 0};
-const struct res_kind res_kind_crawler = {.name = "crawler", .noun = "Glue crawler", .level = RES_LEVEL_GLUE, .supported = 0};
-const struct res_kind res_kind_job = {.name = "job", .noun = "Glue job", .level = RES_LEVEL_GLUE, .supported = 0};
 const struct res_kind res_kind_schedule = {.name = "schedule", .noun = "schedule", .level = RES_LEVEL_SCHEDULES, .supported = 0};
 const struct res_kind res_kind_workflow = {.name = "workflow", .noun = "Glue workflow", .level = RES_LEVEL_SCHEDULES, .supported = 0};
 
@@ -29,6 +25,7 @@ static const struct res_kind *const kinds[] = {
     &res_kind_database,
     &res_kind_crawler,
     &res_kind_job,
+    &res_kind_catalog_table,
     &res_kind_schedule,
     &res_kind_workflow,
     NULL,

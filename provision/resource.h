@@ -24,8 +24,10 @@
 enum res_level {
     RES_LEVEL_ROLES = 0,        /* IAM roles for crawlers, jobs, schedules */
     RES_LEVEL_STORAGE = 1,      /* buckets, tables, topics */
-    RES_LEVEL_ARTIFACTS = 2,    /* job scripts uploaded to a bucket */
-    RES_LEVEL_GLUE = 3,         /* database, crawlers, jobs */
+    RES_LEVEL_ARTIFACTS = 2,    /* what Glue resources need first: job scripts uploaded to a
+                                   bucket, the catalog database (a table cannot be created
+                                   before its database) */
+    RES_LEVEL_GLUE = 3,         /* crawlers, jobs, catalog tables */
     RES_LEVEL_SCHEDULES = 4,    /* schedules, workflows */
 };
 #define RES_NLEVELS 5
@@ -135,6 +137,7 @@ extern const struct res_kind res_kind_artifact;
 extern const struct res_kind res_kind_database;
 extern const struct res_kind res_kind_crawler;
 extern const struct res_kind res_kind_job;
+extern const struct res_kind res_kind_catalog_table;
 extern const struct res_kind res_kind_schedule;
 extern const struct res_kind res_kind_workflow;
 

@@ -1,4 +1,4 @@
-/* s3.c — S3 calls on a bucket, with Content-MD5 on every body. */
+/* s3.c — S3 calls on a bucket or an object, with Content-MD5 on every body. */
 #include "provision/s3.h"
 
 #include <stdlib.h>
@@ -25,6 +25,8 @@ void s3_call_init(struct s3_call *c, const char *operation, const char *method, 
     c->bucket = bucket;
     c->subresource = subresource;
     kvlist_init(&c->query);
+    kvlist_init(&c->headers);
+    kvlist_init(&c->resp_headers);
 }
 
 void s3_call_release(struct s3_call *c)
@@ -32,6 +34,8 @@ void s3_call_release(struct s3_call *c)
     if (!c)
         return;
     kvlist_release(&c->query);
+    kvlist_release(&c->headers);
+    kvlist_release(&c->resp_headers);
     xml_free(c->xml);
     c->xml = NULL;
 }
@@ -40,17 +44,23 @@ static int build(struct s3_call *c, const struct aws_service *svc, struct aws_re
                  char *path, size_t pathn, struct pw_error *err)
 {
     char md5[32];
-    snprintf(path, pathn, "/%s", c->bucket);
+    int w = snprintf(path, pathn, "/%s%s%s", c->bucket, c->key ? "/" : "", c->key ? c->key : "");
     aws_request_init(rq, svc, c->operation, c->method, path);
+    if (w < 0 || (size_t)w >= pathn)
+        return pw_fail(err, PW_EXIT_FAILED, "s3 %s: the object key is too long", c->operation);
     if (c->subresource && kvlist_add(&rq->query, c->subresource, "") < 0)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     for (size_t i = 0; i < c->query.len; i++)
         if (kvlist_add(&rq->query, c->query.items[i].name, c->query.items[i].value) < 0)
             return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    for (size_t i = 0; i < c->headers.len; i++)
+        if (kvlist_add(&rq->headers, c->headers.items[i].name, c->headers.items[i].value) < 0)
+            return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     if (c->body) {
         if (s3_content_md5(c->body, c->body_len, md5, sizeof md5) < 0 ||
             kvlist_add(&rq->headers, "Content-MD5", md5) < 0 ||
-            kvlist_add(&rq->headers, "Content-Type", "application/xml") < 0)
+            kvlist_add(&rq->headers, "Content-Type",
+                       c->content_type ? c->content_type : "application/xml") < 0)
             return pw_fail(err, PW_EXIT_FAILED, "cannot compute Content-MD5");
         rq->body = c->body;
         rq->body_len = c->body_len;
@@ -66,7 +76,8 @@ size_t s3_run(struct aws_client *client, struct s3_call *calls, size_t n)
     struct aws_response *rs = calloc(cap, sizeof *rs);
     struct pw_error *errs = calloc(cap, sizeof *errs);
     int *results = calloc(cap, sizeof *results);
-    char (*paths)[300] = calloc(cap, sizeof *paths);
+    /* A bucket name (63) and a key (1024 bytes at most). */
+    char (*paths)[1200] = calloc(cap, sizeof *paths);
     if (!rq || !rs || !errs || !results || !paths) {
         for (size_t i = 0; i < n; i++)
             calls[i].rc = pw_fail(&calls[i].err, PW_EXIT_FAILED, "out of memory");
@@ -79,6 +90,7 @@ size_t s3_run(struct aws_client *client, struct s3_call *calls, size_t n)
         calls[i].xml = NULL;
         calls[i].rc = 0;
         pw_error_clear(&calls[i].err);
+        kvlist_release(&calls[i].resp_headers);
         aws_response_init(&rs[i]);
         if (build(&calls[i], svc, &rq[i], paths[i], sizeof paths[i], &errs[i]) < 0)
             bad = 1;
@@ -92,6 +104,8 @@ size_t s3_run(struct aws_client *client, struct s3_call *calls, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct s3_call *c = &calls[i];
         c->status = rs[i].status;
+        c->resp_headers = rs[i].headers;   /* handed over: the response no longer owns them */
+        kvlist_init(&rs[i].headers);
         if (results[i] < 0) {
             c->rc = -1;
             c->err = errs[i];

@@ -1,5 +1,5 @@
-/* s3.h — S3 REST calls on a bucket: "GET /bucket?versioning", "PUT /bucket?tagging" with a
- * body, singly or several at once. Bodies always carry Content-MD5: S3 demands it of
+/* s3.h — S3 REST calls on a bucket or one of its objects: "GET /bucket?versioning",
+ * "PUT /bucket?tagging" with a body, "HEAD /bucket/key", singly or several at once. Bodies always carry Content-MD5: S3 demands it of
  * DeleteObjects and PutBucketLifecycleConfiguration and checks it everywhere else. */
 #ifndef PW_S3_H
 #define PW_S3_H
@@ -12,13 +12,17 @@ struct s3_call {
     const char *operation;      /* for errors: "GetBucketVersioning" */
     const char *method;
     const char *bucket;
+    const char *key;            /* an object's key; NULL: the call is on the bucket */
     const char *subresource;    /* "versioning", "delete", ...; NULL for none */
     struct kvlist query;        /* more query parameters (s3_call_init initialises it) */
+    struct kvlist headers;      /* more request headers: x-amz-tagging, x-amz-meta-... */
     const char *body;           /* NULL for none */
     size_t body_len;
+    const char *content_type;   /* of the body; NULL: application/xml */
     /* results */
     int rc;
     long status;
+    struct kvlist resp_headers; /* the answer's headers (x-amz-meta-..., ETag) */
     struct xml_node *xml;       /* the parsed answer when it had a body, else NULL */
     struct pw_error err;
 };

@@ -83,15 +83,21 @@ static void add_level(struct builder *b, enum res_level level)
         for (size_t i = 0; i < s->n_jobs; i++)
             add(b, &res_kind_artifact, s->jobs[i].id.v, s->jobs[i].id.v, s->jobs[i].script_key.v,
                 &s->jobs[i]);
-        break;
-    case RES_LEVEL_GLUE:
         if (spec_str_set(s->database))
             add(b, &res_kind_database, s->database.v, s->database.v, s->database.v, s);
+        break;
+    case RES_LEVEL_GLUE:
         for (size_t i = 0; i < s->n_crawlers; i++)
             add(b, &res_kind_crawler, s->crawlers[i].id.v, s->crawlers[i].id.v,
                 s->crawlers[i].name.v, &s->crawlers[i]);
         for (size_t i = 0; i < s->n_jobs; i++)
             add(b, &res_kind_job, s->jobs[i].id.v, s->jobs[i].id.v, s->jobs[i].name.v, &s->jobs[i]);
+        /* The pipeline's output table, in the catalog database (the spec requires one for an
+         * output to a bucket; a local lake has no table). */
+        if (s->pipeline.present && s->pipeline.output.bucket && spec_str_set(s->database)) {
+            const struct spec_output *o = &s->pipeline.output;
+            add(b, &res_kind_catalog_table, o->table.v, o->table.v, o->table.v, &s->pipeline);
+        }
         break;
     case RES_LEVEL_SCHEDULES:
         for (size_t i = 0; i < s->n_schedules; i++)

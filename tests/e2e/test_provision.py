@@ -436,46 +436,51 @@ def test_down_needs_yes_off_a_terminal_and_of_nothing_succeeds(pw, proxy):
     assert proxy.mutating() == []
 
 
-# --- kinds not supported yet, us-east-1 ----------------------------------------------------
+# --- another region: the orders example ---------------------------------------------------
 
 ORDERS_SPEC = ROOT / "examples" / "orders" / "pipewright.yaml"
 
 
-def test_orders_example_reports_unsupported_kinds_and_lives_in_its_region(pw, boto):
+def test_orders_example_is_provisioned_whole_in_its_region(pw, boto):
     # The stack lives in the spec's region (us-east-1) whatever AWS_REGION says (eu-west-1).
     rc, out, err = pw("plan", "--region", "eu-west-2", spec=ORDERS_SPEC)
     assert rc == 64 and "differs from the spec's region us-east-1" in err
 
     rc, out, err = pw("plan", spec=ORDERS_SPEC)
     assert rc == 0, err
-    assert "* database.orders_dev (orders_dev): not supported yet" in out
+    assert "+ database.orders_dev (orders_dev): create Glue database" in out
+    assert "+ catalog_table.orders (orders): create Glue catalog table" in out
     assert "+ table.pipeline-checkpoints (orders-dev-checkpoints): create" in out
+    assert "not supported yet" not in out
 
-    rc, out, err = pw("up", "--yes", spec=ORDERS_SPEC)
-    assert rc == 1, out + err
-    assert "not provisioned: 1 declared resources are of kinds not supported yet: database.orders_dev" in out
-    d, s3 = boto("dynamodb", "us-east-1"), boto("s3", "us-east-1")
+    up(pw, spec=ORDERS_SPEC)
+    d, s3, glue = boto("dynamodb", "us-east-1"), boto("s3", "us-east-1"), boto("glue", "us-east-1")
     assert sorted(d.list_tables()["TableNames"]) == ["OrderTable-dev", "orders-dev-checkpoints"]
     cp = d.describe_table(TableName="orders-dev-checkpoints")["Table"]
     assert {(k["AttributeName"], k["KeyType"]) for k in cp["KeySchema"]} == {("pipeline", "HASH"), ("shard", "RANGE")}
     lake = f"orders-lake-dev-{ACCOUNT_ID}"
     assert s3.get_bucket_location(Bucket=lake)["LocationConstraint"] is None
+    t = glue.get_table(DatabaseName="orders_dev", Name="orders")["Table"]
+    assert t["StorageDescriptor"]["Location"] == f"s3://{lake}/orders/"
+    assert [(c["Name"], c["Type"]) for c in t["StorageDescriptor"]["Columns"]] == [
+        ("orderid", "string"), ("product_name", "string"), ("quantity", "bigint"),
+        ("price", "decimal(38,18)"), ("createdAt", "timestamp")]
+    assert t["PartitionKeys"] == [{"Name": "order_date", "Type": "string"}]
     assert boto("dynamodb").list_tables()["TableNames"] == []   # nothing in eu-west-1
+    assert boto("glue").get_databases()["DatabaseList"] == []
 
     rc, out, err = pw("plan", "--detailed-exitcode", spec=ORDERS_SPEC)
-    assert rc == 1, out + err     # nothing to change, but the plan is incomplete
+    assert rc == 0, out + err
     rc, rep, err = drift_json(pw, spec=ORDERS_SPEC)
-    assert rc == 1 and rep["in_sync"] is False
-    status = {r["address"]: r["status"] for r in rep["resources"]}
-    assert status == {"table.orders": "IN_SYNC", "table.pipeline-checkpoints": "IN_SYNC",
-                      "bucket.lake": "IN_SYNC", "database.orders_dev": "NOT_CHECKED"}
-    reason = next(r["reason"] for r in rep["resources"] if r["address"] == "database.orders_dev")
-    assert "not supported yet" in reason
+    assert rc == 0 and rep["in_sync"] is True
+    assert {r["address"]: r["status"] for r in rep["resources"]} == {
+        "table.orders": "IN_SYNC", "table.pipeline-checkpoints": "IN_SYNC", "bucket.lake": "IN_SYNC",
+        "database.orders_dev": "IN_SYNC", "catalog_table.orders": "IN_SYNC"}
 
     rc, out, err = pw("down", "--yes", "--delete-data", spec=ORDERS_SPEC)
-    assert rc == 1, out + err
-    assert "3 deleted, 0 failed" in out and "database.orders_dev (orders_dev): not supported yet" in out
-    assert d.list_tables()["TableNames"] == []
+    assert rc == 0, out + err
+    assert "5 deleted, 0 failed" in out
+    assert d.list_tables()["TableNames"] == [] and glue.get_databases()["DatabaseList"] == []
 
 
 def test_indexes_are_created_rebuilt_and_dropped_in_place(pw, boto, tmp_path):

@@ -32,3 +32,26 @@ def test_valgrind_up_drift_down(pipewright, pw_env, boto):
     assert r.rc == 1 and "nothing was deleted" in r.err
     r = vg(pipewright, VALGRIND, ["-f", SPEC, "down", "--yes", "--delete-data"], pw_env)
     assert r.rc == 0, r.err
+
+
+GLUE_SPEC = SPEC.parent / "glue.yaml"
+
+
+def test_valgrind_glue_up_change_down(pipewright, pw_env, boto, tmp_path):
+    # The Glue kinds: uploading the script, creating the database, crawler, job and catalog
+    # table; a crawler change (recreated on moto) and a script change; down of all of it.
+    iam = boto("iam")
+    for name in ("pwglue-crawler", "pwglue-job"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
+    r = vg(pipewright, VALGRIND, ["-f", GLUE_SPEC, "up", "--yes"], pw_env)
+    assert r.rc == 0, r.err
+    (tmp_path / "templates" / "glue").mkdir(parents=True)
+    (tmp_path / "templates" / "glue" / "flatten_join.py").write_text("print('changed')\n")
+    spec = tmp_path / "glue.yaml"
+    spec.write_text(GLUE_SPEC.read_text().replace("cron(15 * * * ? *)", "cron(45 * * * ? *)"))
+    r = vg(pipewright, VALGRIND, ["-f", spec, "drift", "--output", "json"], pw_env)
+    assert r.rc == 2, r.err
+    r = vg(pipewright, VALGRIND, ["-f", spec, "up", "--yes"], pw_env)
+    assert r.rc == 0, r.err
+    r = vg(pipewright, VALGRIND, ["-f", spec, "down", "--yes"], pw_env)
+    assert r.rc == 0, r.err
