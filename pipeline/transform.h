@@ -122,6 +122,15 @@ int transform_item(struct transform *tf, const cJSON *item, const struct dim *di
 int transform_convert(const struct tf_col *col, const struct ddb_val *v, struct arena *arena,
                       struct cell *out, char *why, size_t n_why);
 
+/* A timestamp column's value: 0 with *ts, 1 bad (why), 2 null (missing or NULL). */
+struct tstamp;
+int transform_timestamp(const struct tf_col *col, const struct ddb_val *v, struct tstamp *ts,
+                        char *why, size_t n_why);
+
+/* A value with its own type, for pipelines without declared columns: N a number, BOOL a
+ * boolean, S and B strings, lists and sets JSON (docs/transform.md §4). 0, or -1 OOM. */
+int transform_natural(const struct ddb_val *v, struct arena *a, struct cell *c);
+
 /* The value of attribute `from` in a row made of item and element (NULL: the item's own row):
  * the element's field, else the item's attribute; the exploded list is not an attribute of the
  * row (docs/transform.md §1). Used for source and dimension rows alike. */
