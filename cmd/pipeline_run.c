@@ -30,8 +30,10 @@ static const char usage[] =
     "  --batch-records N      write the lake every N records (default: every 64 MiB)\n"
     "  --grace SECONDS        keep replaced versions this long for readers (default 3600)\n"
     "\n"
-    "Reading the DynamoDB stream itself (shards, checkpoints) is not built yet: --from-file\n"
-    "is required.\n"
+    "Without --to, the lake is the spec's output: a file:// url, or its bucket, where each\n"
+    "partition is registered in the pipeline's Glue table (which up creates) and switched to\n"
+    "a new version with UpdatePartition. Reading the DynamoDB stream itself (shards,\n"
+    "checkpoints) is not built yet: --from-file is required.\n"
     "exit: 0 done, 1 failed, 3 invalid spec, 64 usage.\n";
 
 static int parse_count(const char *opt, const char *v, long long min, long long *out)
@@ -77,6 +79,7 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
                                "give --from-file FILE");
 
     struct spec *spec = NULL;
+    struct stackcmd sc;
     struct pipeline_report rep;
     struct pw_error err;
     struct buf out;
@@ -84,6 +87,16 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     o.spec = spec;
+    memset(&sc, 0, sizeof sc);
+    if (spec->pipeline.present && pipeline_writes_s3(&o)) {
+        /* S3 and Glue: the account (bucket names use it), the region, a client. */
+        spec_free(spec);
+        spec = NULL;
+        if ((rc = stackcmd_open(cli, &sc)))
+            return rc;
+        o.spec = sc.spec;
+        o.client = &sc.client;
+    }
     buf_init(&out, 0);
     if (pipeline_run(&o, &rep, &err) < 0) {
         rc = cli_report(&err);
@@ -101,5 +114,6 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
     }
     buf_release(&out);
     spec_free(spec);
+    stackcmd_close(&sc);
     return rc;
 }

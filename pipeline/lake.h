@@ -99,6 +99,19 @@ int lake_file_open(const char *url, const char *prefix, const char *quarantine_p
                    const char *changes_prefix, int partitioned, struct lake **out,
                    struct pw_error *err);
 
+/* Opens the S3 lake of a pipeline whose output is a bucket: the table under prefix, its
+ * partitions in the Glue table database.table (partitioned by part_as; it must exist: up
+ * creates it). The client must outlive the lake. */
+struct aws_client;
+struct lake_s3_options {
+    const char *bucket;
+    const char *prefix, *quarantine_prefix, *changes_prefix;
+    const char *database, *table;
+    const char *part_as;            /* the partition key; NULL or "": not partitioned (refused) */
+};
+int lake_s3_open(struct aws_client *client, const struct lake_s3_options *o, struct lake **out,
+                 struct pw_error *err);
+
 void lake_free(struct lake *l);
 
 /* A version id for time t (microseconds since 1970, UTC): "v=20250101T120000123456Z". */

@@ -27,21 +27,46 @@ static int64_t elapsed_ms(const struct timespec *t0)
     return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int pipeline_lake_url(const struct pipeline_options *o, struct buf *url, struct pw_error *err)
+int pipeline_writes_s3(const struct pipeline_options *o)
+{
+    return !o->to && !spec_str_set(o->spec->pipeline.output.url);
+}
+
+/* The lake: --to, the spec's file:// url (relative to the spec's folder, like every path in
+ * it), or the spec's bucket with its Glue table. */
+static int open_lake(const struct pipeline_options *o, const struct transform *tf,
+                     struct lake **lake, struct pw_error *err)
 {
     const struct spec_output *out = &o->spec->pipeline.output;
+    if (pipeline_writes_s3(o)) {
+        if (!o->client)
+            return pw_fail(err, PW_EXIT_USAGE, "the pipeline writes to bucket '%s': that needs AWS "
+                           "(or write to a local lake with --to file://DIR)", out->bucket_ref.v);
+        struct lake_s3_options so = {
+            .bucket = out->bucket->name.v,
+            .prefix = out->prefix.v,
+            .quarantine_prefix = out->quarantine_prefix.v,
+            .changes_prefix = out->changes_prefix.v,
+            .database = o->spec->database.v,
+            .table = out->table.v,
+            .part_as = tf->partitioned ? tf->part_as : NULL,
+        };
+        return lake_s3_open(o->client, &so, lake, err);
+    }
+    struct buf url;
+    buf_init(&url, 0);
     int rc;
     if (o->to)
-        rc = buf_appends(url, o->to);
-    else if (!spec_str_set(out->url))
-        return pw_fail(err, PW_EXIT_USAGE, "the pipeline writes to bucket '%s'; writing to s3 is "
-                       "not built yet: write to a local lake with --to file://DIR",
-                       out->bucket_ref.v);
+        rc = buf_appends(&url, o->to);
     else if (out->url.v[7] == '/' || !o->spec->dir || strcmp(o->spec->dir, ".") == 0)
-        rc = buf_appends(url, out->url.v);
-    else        /* file://relative is relative to the spec, like every path in it */
-        rc = buf_appendf(url, "file://%s/%s", o->spec->dir, out->url.v + 7);
-    return rc < 0 ? pw_fail(err, PW_EXIT_FAILED, "out of memory") : 0;
+        rc = buf_appends(&url, out->url.v);
+    else
+        rc = buf_appendf(&url, "file://%s/%s", o->spec->dir, out->url.v + 7);
+    rc = rc < 0 ? pw_fail(err, PW_EXIT_FAILED, "out of memory")
+                : lake_file_open(buf_cstr(&url), out->prefix.v, out->quarantine_prefix.v,
+                                 out->changes_prefix.v, tf->partitioned, lake, err);
+    buf_release(&url);
+    return rc;
 }
 
 static const char *base_name(const char *path)
@@ -128,19 +153,15 @@ int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
     struct transform *tf = NULL;
     struct lake *lake = NULL;
     struct state *st = NULL;
-    struct buf url;
     int snapshot = 0, rc = -1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(rep, 0, sizeof *rep);
-    buf_init(&url, 0);
     const struct spec_pipeline *pl = &o->spec->pipeline;
     if (!o->from_file) {
         pw_fail(err, PW_EXIT_USAGE, "reading the stream is not built yet: give --from-file FILE");
         goto done;
     }
-    if (transform_new(pl, &tf, err) < 0 || pipeline_lake_url(o, &url, err) < 0 ||
-        lake_file_open(buf_cstr(&url), pl->output.prefix.v, pl->output.quarantine_prefix.v,
-                       pl->output.changes_prefix.v, tf->partitioned, &lake, err) < 0 ||
+    if (transform_new(pl, &tf, err) < 0 || open_lake(o, tf, &lake, err) < 0 ||
         is_export(o->from_file, &snapshot, err) < 0)
         goto done;
     struct state_options so = {
@@ -176,7 +197,6 @@ done:
     state_free(st);
     lake_free(lake);
     transform_free(tf);
-    buf_release(&url);
     rep->duration_ms = elapsed_ms(&t0);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* run.h — `pipeline run`, the library side: the spec's pipeline applied to a source of changes,
- * into the lake, with a report. Offline today (--from-file, a file:// lake); the stream reader
- * (shards, checkpoints, leases) plugs in as another source of changes for the same state. */
+ * into the lake, with a report. The source is a file today (--from-file); the stream reader
+ * (shards, checkpoints, leases) plugs in as another source of changes for the same state. The
+ * lake is a local directory (file://) or the spec's bucket and Glue table (needs a client). */
 #ifndef PW_RUN_H
 #define PW_RUN_H
 
@@ -13,8 +14,11 @@
 
 #define PIPELINE_DEFAULT_GRACE_S 3600
 
+struct aws_client;
+
 struct pipeline_options {
     const struct spec *spec;
+    struct aws_client *client;      /* for an S3 output; NULL offline */
     const char *from_file;          /* stream records or export lines (gzip or not) */
     const char *to;                 /* "file://DIR" instead of the spec's output, or NULL */
     const char *dimension_file;     /* the join table; NULL: the lake's copy from the last run */
@@ -29,8 +33,7 @@ struct pipeline_options {
 int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
                  struct pw_error *err);
 
-/* The lake url a run writes to: o->to, or the spec's file:// url (relative to the spec's
- * folder). Fails for an S3 output, which is not built yet. */
-int pipeline_lake_url(const struct pipeline_options *o, struct buf *url, struct pw_error *err);
+/* Whether the run writes to S3 (the spec's bucket, no --to): it needs a client. */
+int pipeline_writes_s3(const struct pipeline_options *o);
 
 #endif
