@@ -51,6 +51,8 @@ int change_from_json(const cJSON *rec, struct change *c, char *why, size_t n_why
         c->keys = c->new_image ? c->new_image : c->old_image;
     const cJSON *seq = cJSON_GetObjectItemCaseSensitive(d, "SequenceNumber");
     c->seq = cJSON_IsString(seq) ? seq->valuestring : NULL;
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(d, "ApproximateCreationDateTime");
+    c->approx_time = cJSON_IsNumber(at) ? at->valuedouble : 0;
     if (c->op != CHANGE_REMOVE && !c->new_image) {
         snprintf(why, n_why, "%s record without a NewImage: the stream must carry new images "
                  "(new-image or new-and-old-images)", name->valuestring);

@@ -24,6 +24,7 @@ struct change {
     const cJSON *new_image;     /* NULL for REMOVE */
     const cJSON *old_image;     /* NULL when the stream carries none */
     const char *seq;            /* SequenceNumber, or NULL */
+    double approx_time;         /* ApproximateCreationDateTime (seconds), 0 when absent */
     /* The record: json as parsed; record its text, kept in the lake's state and quoted in the
      * quarantine. Without the text (a record of a GetRecords answer), the state prints json. */
     const cJSON *json;

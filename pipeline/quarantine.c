@@ -1,27 +1,10 @@
-/* quarantine.c — bad records collected and written (see quarantine.h). */
-#include <stdio.h>
+/* quarantine.c — the quarantine's record of a bad record (see quarantine.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "pipeline/gzstream.h"
 #include "pipeline/quarantine.h"
-#include "provision/aws/sigv4.h"
 
-void quarantine_init(struct quarantine *q)
-{
-    buf_init(&q->lines, (size_t)1 << 30);
-    q->n = 0;
-}
-
-void quarantine_release(struct quarantine *q)
-{
-    if (q)
-        buf_release(&q->lines);
-}
-
-int quarantine_add(struct quarantine *q, const char *reason, const char *text, size_t len,
+int quarantine_add(struct jsonl_batch *q, const char *reason, const char *text, size_t len,
                    const char *source, long line, const char *seq)
 {
     cJSON *o = cJSON_CreateObject();
@@ -43,34 +26,9 @@ int quarantine_add(struct quarantine *q, const char *reason, const char *text, s
         cJSON_AddItemToObject(o, "record", record);
         record = NULL;
     }
-    char *out = cJSON_PrintUnformatted(o);
-    if (out) {
-        rc = buf_appends(&q->lines, out) == 0 && buf_appendc(&q->lines, '\n') == 0 ? 0 : -1;
-        cJSON_free(out);
-        q->n += rc == 0;
-    }
+    rc = jsonl_batch_add(q, o);
 done:
     cJSON_Delete(record);
     cJSON_Delete(o);
-    return rc;
-}
-
-int quarantine_flush(struct quarantine *q, struct lake *lake, struct pw_error *err)
-{
-    if (!q->n)
-        return 0;
-    char hex[65], name[64];
-    sigv4_sha256_hex(q->lines.data, q->lines.len, hex);
-    snprintf(name, sizeof name, "q-%.16s.jsonl.gz", hex);
-    struct buf gz;
-    buf_init(&gz, (size_t)2 << 30);
-    int rc = gz_compress(q->lines.data, q->lines.len, 6, &gz, err);
-    if (rc == 0)
-        rc = lake->ops->put(lake, LAKE_QUARANTINE, name, gz.data, gz.len, err);
-    buf_release(&gz);
-    if (rc == 0) {
-        buf_reset(&q->lines);
-        q->n = 0;
-    }
     return rc;
 }

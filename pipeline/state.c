@@ -110,7 +110,8 @@ int state_new(const struct state_options *o, struct state **out, struct pw_error
     strmap_init(&s->dim_changed);
     strmap_init(&s->seen);
     row_renderer_init(&s->rr, s->tf->pl->output.format);
-    quarantine_init(&s->q);
+    jsonl_batch_init(&s->q, LAKE_QUARANTINE, "q");
+    jsonl_batch_init(&s->log, LAKE_CHANGES, "c");
     if (s->tf->has_join)
         dim_init(&s->dim, s->tf);
     if (read_meta(s, err) < 0) {
@@ -157,7 +158,8 @@ void state_free(struct state *s)
     if (s->tf->has_join)
         dim_release(&s->dim);
     row_renderer_release(&s->rr);
-    quarantine_release(&s->q);
+    jsonl_batch_release(&s->q);
+    jsonl_batch_release(&s->log);
     free(s);
 }
 
@@ -186,6 +188,27 @@ int state_reject(struct state *s, const char *reason, const char *text, size_t l
 {
     struct change c = {.record = text, .record_len = len, .source = source, .line = line};
     return quarantine(s, reason, &c, rep, err);
+}
+
+static int log_change(struct state *s, const struct change *c)
+{
+    if (c->seq) {
+        if (!s->log.n)
+            snprintf(s->log_first, sizeof s->log_first, "%s", c->seq);
+        snprintf(s->log_last, sizeof s->log_last, "%s", c->seq);
+    }
+    return changelog_add(&s->log, c);
+}
+
+/* The batch's change log, named by its sequence range (or its content, without one). */
+static int flush_log(struct state *s, struct pw_error *err)
+{
+    char name[140];
+    snprintf(name, sizeof name, "%s-%s", s->log_first, s->log_last);
+    int rc = jsonl_batch_flush(&s->log, s->lake, s->log_first[0] ? name : NULL, err);
+    if (rc == 0)
+        s->log_first[0] = s->log_last[0] = '\0';
+    return rc;
 }
 
 static int add_name(struct lake_names *l, const char *name)
@@ -305,6 +328,11 @@ static int apply(struct state *s, const struct change *c, struct pipeline_report
     if (rc) {
         buf_release(&key);
         return rc < 0 ? oom(err) : quarantine(s, why, c, rep, err);
+    }
+    if (s->tf->pl->output.mode == SPEC_MODE_CHANGES && c->op != CHANGE_ITEM &&
+        log_change(s, c) < 0) {
+        buf_release(&key);
+        return oom(err);
     }
     int created;
     struct strmap_slot *slot = strmap_put(&s->batch, key.data, key.len, &created);
@@ -673,7 +701,7 @@ int state_flush(struct state *s, struct pipeline_report *rep, struct pw_error *e
     int rc = -1, unknown = 0;
     strmap_init(&jobs);
     if (!s->batch.len && !s->dim_changed.len && !s->rerender_all) {
-        rc = quarantine_flush(&s->q, s->lake, err);
+        rc = jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 ? -1 : flush_log(s, err);
         goto done;
     }
     if (s->lake->ops->lock(s->lake, err) < 0)
@@ -714,7 +742,8 @@ int state_flush(struct state *s, struct pipeline_report *rep, struct pw_error *e
             goto done;
     if (switch_all(s, &publish, &remove, version, err) < 0)
         goto done;
-    if (quarantine_flush(&s->q, s->lake, err) < 0 || state_save_dimension(s, err) < 0)
+    if (jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 || flush_log(s, err) < 0 ||
+        state_save_dimension(s, err) < 0)
         goto done;
     if ((!s->meta_written || s->rerender_all) && write_meta(s, err) < 0)
         goto done;

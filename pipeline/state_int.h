@@ -4,6 +4,7 @@
 #define PW_STATE_INT_H
 
 #include "pipeline/dim.h"
+#include "pipeline/changelog.h"
 #include "pipeline/quarantine.h"
 #include "pipeline/state.h"
 #include "pipeline/strmap.h"
@@ -41,7 +42,9 @@ struct state {
     int meta_written;
     struct strmap seen;             /* snapshot: partitions written by this run */
     struct row_renderer rr;
-    struct quarantine q;
+    struct jsonl_batch q;           /* the batch's quarantined records */
+    struct jsonl_batch log;         /* the batch's changes, with output.mode: changes */
+    char log_first[64], log_last[64];   /* their first and last sequence numbers */
     int64_t last_version_us;
 };
 

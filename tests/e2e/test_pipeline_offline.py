@@ -557,3 +557,39 @@ def test_usage_and_errors(run_pw, offline_env, tmp_path):
     assert r.rc == 1 and "missing.jsonl" in r.err
     r = run("run", "--from-file", empty, "--to", f"file://{tmp_path}/l2")
     assert r.rc == 1 and "--dimension-file" in r.err and "campaign_info" in r.err
+
+
+ORDERS = REPO / "examples" / "orders" / "pipewright.yaml"
+
+
+def test_orders_change_log(pw, tmp_path):
+    """mode: changes also keeps every change, append-only, beside the current state."""
+    def order(oid, qty, price, day):
+        return {"orderid": {"S": oid}, "product_name": {"S": "Laptop"}, "quantity": {"N": qty},
+                "price": {"N": price}, "createdAt": {"S": f"2024-01-{day:02d}T10:00:00Z"}}
+    o1, o2 = order("o1", "1", "499.90", 1), order("o2", "2", "10.00", 2)
+    o1b = order("o1", "3", "1499.70", 1)
+    recs = [record("INSERT", ["orderid"], o1, seq=1), record("INSERT", ["orderid"], o2, seq=2),
+            record("MODIFY", ["orderid"], o1b, old=o1, seq=3),
+            record("REMOVE", ["orderid"], old=o2, seq=4)]
+    for r, t in zip(recs, (1704103200, 1704103201, 1704103202, 1704103203)):
+        r["dynamodb"]["ApproximateCreationDateTime"] = t
+    src = write_lines(tmp_path / "s.jsonl", recs)
+    lake_dir = tmp_path / "lake"
+    pw("--from-file", src, "--to", f"file://{lake_dir}", spec=ORDERS)
+    cfg = Config.from_spec(ORDERS)
+    ref = Reference(cfg)
+    ref.apply_records(recs)
+    expect_lake(Lake(lake_dir, cfg), ref)
+    logs = sorted((lake_dir / "orders_changes").glob("*.jsonl.gz"))
+    assert [p.name for p in logs] == [f"c-{1:021d}-{4:021d}.jsonl.gz"]
+    lines = [json.loads(x, parse_float=str, parse_int=str)
+             for x in gzip.decompress(logs[0].read_bytes()).splitlines()]
+    assert [x["op"] for x in lines] == ["INSERT", "INSERT", "MODIFY", "REMOVE"]
+    assert [x["sequenceNumber"] for x in lines] == [f"{i:021d}" for i in (1, 2, 3, 4)]
+    assert [x["keys"] for x in lines] == [{"orderid": k} for k in ("o1", "o2", "o1", "o2")]
+    assert lines[2]["newImage"]["price"] == "1499.70" and lines[3]["newImage"] is None
+    assert lines[0]["approximateCreationDateTime"] == "1704103200"
+    # The same changes again: the same object, not a second copy.
+    pw("--from-file", src, "--to", f"file://{lake_dir}", spec=ORDERS)
+    assert sorted((lake_dir / "orders_changes").glob("*.jsonl.gz")) == logs
