@@ -77,6 +77,10 @@ struct lake_ops {
      * (tombstone names the removal for the grace period). */
     int (*publish)(struct lake *l, const char *part, const char *version, const char *tombstone,
                    struct pw_error *err);
+    /* Optional: makes version current for every partition of parts at once (S3: 100 Glue
+     * partitions per call instead of one). NULL: publish is called for each. */
+    int (*publish_all)(struct lake *l, const struct lake_names *parts, const char *version,
+                       struct pw_error *err);
     /* Deletes a version that is not current. */
     int (*discard)(struct lake *l, const char *part, const char *version, struct pw_error *err);
     /* Whole objects outside the partitions; get returns 1 when there is none. */

@@ -411,6 +411,88 @@ static int switch_partition(struct s3_lake *sl, const char *part, const char *ve
     return rc;
 }
 
+#define GLUE_BATCH 100     /* BatchUpdatePartition's and BatchCreatePartition's limit */
+
+/* One Batch*Partition call for parts[from, to): the partitions it could not switch because they
+ * do not exist (update) are added to missing; any other refusal fails. */
+static int batch_switch(struct s3_lake *sl, const char *op, const struct lake_names *parts,
+                        size_t from, size_t to, const char *version, struct lake_names *missing,
+                        struct pw_error *err)
+{
+    int update = strcmp(op, "BatchUpdatePartition") == 0;
+    cJSON *in = glue_input(sl, "TableName"), *out = NULL;
+    cJSON *list = in ? cJSON_AddArrayToObject(in, update ? "Entries" : "PartitionInputList") : NULL;
+    int rc = list ? 0 : oom(err);
+    for (size_t i = from; rc == 0 && i < to; i++) {
+        cJSON *pi = NULL, *vals = NULL, *entry = update ? cJSON_CreateObject() : NULL;
+        if (partition_input(sl, parts->items[i], version, &pi) < 0 || (update && !entry) ||
+            (update && !(vals = values_of(parts->items[i])))) {
+            cJSON_Delete(pi);
+            cJSON_Delete(entry);
+            rc = oom(err);
+            break;
+        }
+        if (update) {
+            cJSON_AddItemToObject(entry, "PartitionValueList", vals);
+            cJSON_AddItemToObject(entry, "PartitionInput", pi);
+            cJSON_AddItemToArray(list, entry);
+        } else {
+            cJSON_AddItemToArray(list, pi);
+        }
+    }
+    if (rc == 0)
+        rc = aws_json_call(sl->client, "glue", op, in, &out, err);
+    const cJSON *e;
+    const cJSON *errors = rc == 0 ? cJSON_GetObjectItemCaseSensitive(out, "Errors") : NULL;
+    cJSON_ArrayForEach(e, errors) {
+        const cJSON *detail = cJSON_GetObjectItemCaseSensitive(e, "ErrorDetail");
+        const char *code = json_str(detail, "ErrorCode");
+        const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e,
+                                            update ? "PartitionValueList" : "PartitionValues"), 0);
+        int absent = update && code && strcmp(code, "EntityNotFoundException") == 0;
+        int exists = !update && code && strcmp(code, "AlreadyExistsException") == 0;
+        if ((absent || exists) && cJSON_IsString(v)) {
+            /* Back from the value to the partition's folder name: an absent one is created by
+             * the caller, one created meanwhile is switched with a call of its own. */
+            for (size_t i = from; rc == 0 && i < to; i++) {
+                char *pv = part_value(parts->items[i]);
+                int same = pv && strcmp(pv, v->valuestring) == 0;
+                free(pv);
+                if (same && absent && lake_names_add(missing, parts->items[i]) < 0)
+                    rc = oom(err);
+                else if (same && exists)
+                    rc = switch_partition(sl, parts->items[i], version, err);
+            }
+        } else if (rc == 0) {
+            rc = pw_fail(err, PW_EXIT_FAILED, "glue %s %s.%s: partition '%s': %s: %s", op,
+                         sl->database, sl->table, cJSON_IsString(v) ? v->valuestring : "?",
+                         code ? code : "?", json_str(detail, "ErrorMessage") ?
+                         json_str(detail, "ErrorMessage") : "");
+        }
+    }
+    cJSON_Delete(out);
+    cJSON_Delete(in);
+    return rc;
+}
+
+/* Every partition switched to version: BatchUpdatePartition, 100 at a time, then
+ * BatchCreatePartition for those the catalog does not have yet. */
+static int sl_publish_all(struct lake *l, const struct lake_names *parts, const char *version,
+                          struct pw_error *err)
+{
+    struct s3_lake *sl = (struct s3_lake *)l;
+    struct lake_names missing = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < parts->n; i += GLUE_BATCH)
+        rc = batch_switch(sl, "BatchUpdatePartition", parts, i,
+                          i + GLUE_BATCH < parts->n ? i + GLUE_BATCH : parts->n, version, &missing, err);
+    for (size_t i = 0; rc == 0 && i < missing.n; i += GLUE_BATCH)
+        rc = batch_switch(sl, "BatchCreatePartition", &missing, i,
+                          i + GLUE_BATCH < missing.n ? i + GLUE_BATCH : missing.n, version, NULL, err);
+    lake_names_release(&missing);
+    return rc;
+}
+
 static int sl_publish(struct lake *l, const char *part, const char *version, const char *tomb,
                       struct pw_error *err)
 {
@@ -549,6 +631,7 @@ static const struct lake_ops s3_ops = {
     .unlock = sl_unlock,
     .sync = sl_sync,
     .publish = sl_publish,
+    .publish_all = sl_publish_all,
     .discard = sl_discard,
     .put = sl_put,
     .get = sl_get,

@@ -674,9 +674,14 @@ static int switch_all(struct state *s, const struct lake_names *publish,
         return 0;
     if (s->lake->ops->sync(s->lake, err) < 0)
         return -1;
-    for (size_t i = 0; i < publish->n; i++)
-        if (s->lake->ops->publish(s->lake, publish->items[i], version, NULL, err) < 0)
+    if (s->lake->ops->publish_all && publish->n) {
+        if (s->lake->ops->publish_all(s->lake, publish, version, err) < 0)
             return -1;
+    } else {
+        for (size_t i = 0; i < publish->n; i++)
+            if (s->lake->ops->publish(s->lake, publish->items[i], version, NULL, err) < 0)
+                return -1;
+    }
     for (size_t i = 0; i < remove->n; i++)
         if (s->lake->ops->publish(s->lake, remove->items[i], NULL, version, err) < 0)
             return -1;
