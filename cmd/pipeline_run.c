@@ -32,7 +32,7 @@ static const char usage[] =
     "\n"
     "Without --to, the lake is the spec's output: a file:// url, or its bucket, where each\n"
     "partition is registered in the pipeline's Glue table (which up creates) and switched to\n"
-    "a new version with UpdatePartition. Reading the DynamoDB stream itself (shards,\n"
+    "a new version in the catalog. Reading the DynamoDB stream itself (shards,\n"
     "checkpoints) is not built yet: --from-file is required.\n"
     "exit: 0 done, 1 failed, 3 invalid spec, 64 usage.\n";
 
