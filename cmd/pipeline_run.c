@@ -34,7 +34,7 @@ static const char usage[] =
     "partition is registered in the pipeline's Glue table (which up creates) and switched to\n"
     "a new version in the catalog. Reading the DynamoDB stream itself (shards,\n"
     "checkpoints) is not built yet: --from-file is required.\n"
-    "exit: 0 done, 1 failed, 3 invalid spec, 64 usage.\n";
+    "exit: 0 done, 1 failed, 3 invalid spec, 4 credentials (S3), 64 usage.\n";
 
 static int parse_count(const char *opt, const char *v, long long min, long long *out)
 {

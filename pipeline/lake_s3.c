@@ -233,18 +233,27 @@ static cJSON *values_of(const char *part)
     return arr;
 }
 
-static int sl_current(struct lake *l, const char *part, struct buf *version, struct pw_error *err)
+/* A Glue call on one partition ({DatabaseName, TableName, PartitionValues}). */
+static int partition_call(struct s3_lake *sl, const char *op, const char *part, cJSON **out,
+                          struct pw_error *err)
 {
-    struct s3_lake *sl = (struct s3_lake *)l;
-    cJSON *in = glue_input(sl, "TableName"), *out = NULL, *vals = values_of(part);
+    cJSON *in = glue_input(sl, "TableName"), *vals = values_of(part);
     if (!in || !vals) {
         cJSON_Delete(in);
         cJSON_Delete(vals);
         return oom(err);
     }
     cJSON_AddItemToObject(in, "PartitionValues", vals);
-    int rc = aws_json_call(sl->client, "glue", "GetPartition", in, &out, err);
+    int rc = aws_json_call(sl->client, "glue", op, in, out, err);
     cJSON_Delete(in);
+    return rc;
+}
+
+static int sl_current(struct lake *l, const char *part, struct buf *version, struct pw_error *err)
+{
+    struct s3_lake *sl = (struct s3_lake *)l;
+    cJSON *out = NULL;
+    int rc = partition_call(sl, "GetPartition", part, &out, err);
     if (rc < 0)
         return strcmp(err->code, "EntityNotFoundException") == 0 ? 0 : -1;
     const char *loc = json_str(cJSON_GetObjectItemCaseSensitive(
@@ -499,15 +508,8 @@ static int sl_publish(struct lake *l, const char *part, const char *version, con
     struct s3_lake *sl = (struct s3_lake *)l;
     if (version)
         return switch_partition(sl, part, version, err);
-    cJSON *in = glue_input(sl, "TableName"), *out = NULL, *vals = values_of(part);
-    if (!in || !vals) {
-        cJSON_Delete(in);
-        cJSON_Delete(vals);
-        return oom(err);
-    }
-    cJSON_AddItemToObject(in, "PartitionValues", vals);
-    int rc = aws_json_call(sl->client, "glue", "DeletePartition", in, &out, err);
-    cJSON_Delete(in);
+    cJSON *out = NULL;
+    int rc = partition_call(sl, "DeletePartition", part, &out, err);
     cJSON_Delete(out);
     if (rc < 0 && strcmp(err->code, "EntityNotFoundException") != 0)
         return -1;
