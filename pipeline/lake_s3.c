@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "pipeline/lake.h"
+#include "pipeline/strmap.h"
 #include "provision/aws/client.h"
 #include "provision/aws/xml.h"
 #include "provision/calls.h"
@@ -35,6 +36,8 @@ struct s3_lake {
     char *areas[3];         /* key prefixes of LAKE_META, LAKE_QUARANTINE, LAKE_CHANGES */
     char *database, *table;
     cJSON *sd;              /* the table's StorageDescriptor, the model of each partition's */
+    struct strmap catalog;  /* partition folder -> its version in Glue (load_catalog) */
+    int catalog_loaded;
 };
 
 static int oom(struct pw_error *err)
@@ -249,37 +252,20 @@ static int partition_call(struct s3_lake *sl, const char *op, const char *part, 
     return rc;
 }
 
-static int sl_current(struct lake *l, const char *part, struct buf *version, struct pw_error *err)
+/* The catalog's partitions (folder name -> version), read once with GetPartitions and then
+ * kept current by this lake's own switches: one runner writes an S3 lake at a time, so a run
+ * asks Glue once, not once per partition. */
+static int load_catalog(struct s3_lake *sl, struct pw_error *err)
 {
-    struct s3_lake *sl = (struct s3_lake *)l;
-    cJSON *out = NULL;
-    int rc = partition_call(sl, "GetPartition", part, &out, err);
-    if (rc < 0)
-        return strcmp(err->code, "EntityNotFoundException") == 0 ? 0 : -1;
-    const char *loc = json_str(cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(out, "Partition"), "StorageDescriptor"), "Location");
-    /* s3://bucket/prefix/part/v=.../ : the version is the last folder */
-    const char *end = loc ? loc + strlen(loc) : NULL, *start;
-    if (end && end > loc && end[-1] == '/')
-        end--;
-    for (start = end; start && start > loc && start[-1] != '/'; start--)
-        ;
-    if (!start || strncmp(start, "v=", 2) != 0)
-        rc = pw_fail(err, PW_EXIT_FAILED, "the Glue partition %s of %s.%s points at '%s', not at a "
-                     "version written by pipewright", part, sl->database, sl->table, loc ? loc : "");
-    else if (buf_append(version, start, (size_t)(end - start)) < 0)
-        rc = oom(err);
-    cJSON_Delete(out);
-    return rc;
-}
-
-static int sl_partitions(struct lake *l, int stored, struct lake_names *out, struct pw_error *err)
-{
-    struct s3_lake *sl = (struct s3_lake *)l;
-    if (stored)
-        return list(sl, sl->prefix, 0, out, err);
     char *token = NULL;
     int rc = 0;
+    if (sl->catalog_loaded)
+        return 0;
+    size_t n = strlen(sl->bucket) + strlen(sl->prefix) + 8;
+    char *base = malloc(n);
+    if (!base)
+        return oom(err);
+    snprintf(base, n, "s3://%s/%s", sl->bucket, sl->prefix);
     do {
         cJSON *in = glue_input(sl, "TableName"), *res = NULL;
         if (!in || (token && !cJSON_AddStringToObject(in, "NextToken", token)))
@@ -291,19 +277,27 @@ static int sl_partitions(struct lake *l, int stored, struct lake_names *out, str
         cJSON_Delete(in);
         const cJSON *p, *parts = rc == 0 ? cJSON_GetObjectItemCaseSensitive(res, "Partitions") : NULL;
         cJSON_ArrayForEach(p, parts) {
-            const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(p, "Values"), 0);
             const char *loc = json_str(cJSON_GetObjectItemCaseSensitive(p, "StorageDescriptor"),
                                        "Location");
-            /* The folder of the partition is what the location says, before its version. */
-            const char *pre = loc ? strstr(loc, sl->prefix) : NULL;
-            if (!cJSON_IsString(v) || !pre)
-                continue;
-            pre += strlen(sl->prefix);
-            const char *slash = strchr(pre, '/');
-            char *name = slash ? strndup(pre, (size_t)(slash - pre)) : NULL;
-            if (name && lake_names_add(out, name) < 0)
+            /* s3://bucket/prefix/<folder>/<version>/ */
+            const char *rest = loc && strncmp(loc, base, strlen(base)) == 0 ? loc + strlen(base) : NULL;
+            const char *slash = rest ? strchr(rest, '/') : NULL;
+            if (!slash) {
+                rc = pw_fail(err, PW_EXIT_FAILED, "a Glue partition of %s.%s points at '%s', outside "
+                             "%s", sl->database, sl->table, loc ? loc : "", base);
+                break;
+            }
+            const char *v = slash + 1, *vend = strchr(v, '/');
+            char *version = strndup(v, vend ? (size_t)(vend - v) : strlen(v));
+            struct strmap_slot *slot = version ? strmap_put(&sl->catalog, rest,
+                                                            (size_t)(slash - rest), NULL) : NULL;
+            if (!slot) {
+                free(version);
                 rc = oom(err);
-            free(name);
+                break;
+            }
+            free(slot->value);
+            slot->value = version;
         }
         const char *next = json_str(res, "NextToken");
         if (rc == 0 && next && next[0])
@@ -311,8 +305,56 @@ static int sl_partitions(struct lake *l, int stored, struct lake_names *out, str
         cJSON_Delete(res);
     } while (rc == 0 && token);
     free(token);
-    lake_names_sort(out);
+    free(base);
+    sl->catalog_loaded = rc == 0;
     return rc;
+}
+
+/* The catalog now says version (NULL: no partition). */
+static int catalog_set(struct s3_lake *sl, const char *part, const char *version)
+{
+    if (!version) {
+        free(strmap_remove(&sl->catalog, part, strlen(part)));
+        return 0;
+    }
+    char *v = strdup(version);
+    struct strmap_slot *slot = v ? strmap_put(&sl->catalog, part, strlen(part), NULL) : NULL;
+    if (!slot) {
+        free(v);
+        return -1;
+    }
+    free(slot->value);
+    slot->value = v;
+    return 0;
+}
+
+static int sl_current(struct lake *l, const char *part, struct buf *version, struct pw_error *err)
+{
+    struct s3_lake *sl = (struct s3_lake *)l;
+    if (load_catalog(sl, err) < 0)
+        return -1;
+    const char *v = strmap_get(&sl->catalog, part, strlen(part));
+    if (!v)
+        return 0;
+    if (strncmp(v, "v=", 2) != 0)
+        return pw_fail(err, PW_EXIT_FAILED, "the Glue partition %s of %s.%s points at '%s', not at "
+                       "a version written by pipewright", part, sl->database, sl->table, v);
+    return buf_appends(version, v) < 0 ? oom(err) : 0;
+}
+
+static int sl_partitions(struct lake *l, int stored, struct lake_names *out, struct pw_error *err)
+{
+    struct s3_lake *sl = (struct s3_lake *)l;
+    if (stored)
+        return list(sl, sl->prefix, 0, out, err);
+    if (load_catalog(sl, err) < 0)
+        return -1;
+    struct strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&sl->catalog, &i, &slot);)
+        if (lake_names_add(out, slot->key) < 0)
+            return oom(err);
+    lake_names_sort(out);
+    return 0;
 }
 
 static int sl_versions(struct lake *l, const char *part, struct lake_names *out, struct pw_error *err)
@@ -417,6 +459,8 @@ static int switch_partition(struct s3_lake *sl, const char *part, const char *ve
     }
     cJSON_Delete(out);
     cJSON_Delete(in);
+    if (rc == 0 && catalog_set(sl, part, version) < 0)
+        rc = oom(err);
     return rc;
 }
 
@@ -498,6 +542,9 @@ static int sl_publish_all(struct lake *l, const struct lake_names *parts, const 
     for (size_t i = 0; rc == 0 && i < missing.n; i += GLUE_BATCH)
         rc = batch_switch(sl, "BatchCreatePartition", &missing, i,
                           i + GLUE_BATCH < missing.n ? i + GLUE_BATCH : missing.n, version, NULL, err);
+    for (size_t i = 0; rc == 0 && i < parts->n; i++)
+        if (catalog_set(sl, parts->items[i], version) < 0)
+            rc = oom(err);
     lake_names_release(&missing);
     return rc;
 }
@@ -513,6 +560,7 @@ static int sl_publish(struct lake *l, const char *part, const char *version, con
     cJSON_Delete(out);
     if (rc < 0 && strcmp(err->code, "EntityNotFoundException") != 0)
         return -1;
+    catalog_set(sl, part, NULL);
     if (!tomb)
         return 0;
     char *key = key_of(sl->prefix, part, tomb, "_removed");
@@ -619,6 +667,10 @@ static void sl_free(struct lake *l)
     free(sl->database);
     free(sl->table);
     cJSON_Delete(sl->sd);
+    struct strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&sl->catalog, &i, &slot);)
+        free(slot->value);
+    strmap_release(&sl->catalog);
     free(sl);
 }
 
@@ -680,6 +732,7 @@ int lake_s3_open(struct aws_client *client, const struct lake_s3_options *o, str
         return oom(err);
     sl->base.ops = &s3_ops;
     sl->client = client;
+    strmap_init(&sl->catalog);
     size_t plen = strlen(o->prefix);
     char *stem = strndup(o->prefix, plen && o->prefix[plen - 1] == '/' ? plen - 1 : plen);
     sl->bucket = strdup(o->bucket);
