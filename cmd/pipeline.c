@@ -14,6 +14,7 @@ struct command {
 /* Sorted by name. */
 static const struct command subcommands[] = {
     {"reset", cmd_pipeline_reset, "delete the pipeline's checkpoints (with confirmation)"},
+    {"run", cmd_pipeline_run, "apply changes to the lake (offline: --from-file FILE)"},
     {"status", cmd_pipeline_status, "per shard: checkpoint, records and time behind, lease"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
