@@ -29,6 +29,8 @@ static const char usage[] =
     "                         lake kept from the last run\n"
     "  --batch-records N      write the lake every N records (default: every 64 MiB)\n"
     "  --grace SECONDS        keep replaced versions this long for readers (default 3600)\n"
+    "  --parse-only           diagnostic: read, parse and check the records, count them, and\n"
+    "                         write nothing (the floor the transform is measured against)\n"
     "\n"
     "Without --to, the lake is the spec's output: a file:// url, or its bucket, where each\n"
     "partition is registered in the pipeline's Glue table (which up creates) and switched to\n"
@@ -58,6 +60,7 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
         {"--dimension-file", NULL, NULL, &o.dimension_file},
         {"--batch-records", NULL, NULL, &batch},
         {"--grace", NULL, NULL, &grace},
+        {"--parse-only", NULL, &o.parse_only, NULL},
         {NULL, NULL, NULL, NULL},
     };
     int early = cli_parse_flags(cli, argc, argv, usage, flags);
@@ -88,7 +91,7 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
         return rc;
     o.spec = spec;
     memset(&sc, 0, sizeof sc);
-    if (spec->pipeline.present && pipeline_writes_s3(&o)) {
+    if (spec->pipeline.present && !o.parse_only && pipeline_writes_s3(&o)) {
         /* S3 and Glue: the account (bucket names use it), the region, a client. */
         spec_free(spec);
         spec = NULL;
