@@ -10,7 +10,11 @@
 #define STATE_FILE "_state.gz"
 #define MANIFEST_FILE "_manifest.json"
 #define STATE_LEVEL 1           /* the state is read back by us only: speed over size */
-#define DATA_LEVEL 6            /* zlib's default: what readers scan, size matters */
+/* Data files too: every batch that touches a partition recompresses all of it, so the level
+ * is paid again and again. Level 1 deflates about twice as fast as 6 on our rows for files
+ * about a third larger; readers lose nothing (any gzip reader reads any level, at the same
+ * speed), and Athena scans a third more bytes. */
+#define DATA_LEVEL 1
 
 /* ---- manifest ---- */
 

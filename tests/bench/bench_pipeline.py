@@ -92,7 +92,7 @@ def main() -> int:
                 ]
     result.notes = [
         f"{args.rounds} rounds each; input is JSON Lines, uncompressed (100k records: about "
-        "144 MB); the lake's rows are gzip level 6",
+        "144 MB); the lake's rows are gzip level 1",
         "createdAt is spread over a whole year, so every batch touches every daily partition: the "
         "worst case for rewriting partitions, which grows with the number of batches",
     ]

@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     ap.add_argument("dimension")
     ap.add_argument("out")
     ap.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
-    ap.add_argument("--level", type=int, default=6, help="gzip level (use the binary's)")
+    ap.add_argument("--level", type=int, default=1, help="gzip level (the binary's: 1)")
     a = ap.parse_args(argv)
     dim = load_dimension(a.dimension)
     parts: dict[str, list] = {}
