@@ -219,13 +219,13 @@ def one_size(result: Result, tmp: Path, env: dict, specs: dict, n: int, rounds: 
 
 def main() -> int:
     def extra(p):
-        p.add_argument("--sizes", default="100000,1000000", help="record counts (default "
-                       "100000,1000000)")
+        p.add_argument("--sizes", default=os.environ.get("PW_BENCH_SIZES", "100000,1000000"),
+                       help="record counts (default $PW_BENCH_SIZES or 100000,1000000)")
         p.add_argument("--large-rounds", type=int, default=1,
                        help="rounds for sizes of 1,000,000 and more (default 1)")
-        p.add_argument("--formats", default="jsonl,csv")
+        p.add_argument("--formats", default=os.environ.get("PW_BENCH_FORMATS", "jsonl,csv"))
         p.add_argument("--startup-runs", type=int, default=50)
-    args = parse_args(3, __doc__, extra)
+    args = parse_args(int(os.environ.get("PW_BENCH_ROUNDS", "3")), __doc__, extra)
     result = Result("transform", "Transform throughput, offline: stream records of the campaign "
                     "example into a file:// lake (medians)", command="make bench BENCH=transform")
     formats = args.formats.split(",")

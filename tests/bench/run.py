@@ -27,6 +27,17 @@ def selected() -> list[Path]:
     return benches
 
 
+def kept_sections(results: list[dict]) -> list[str]:
+    """The sections of the current file that this run did not measure (BENCH=a,b keeps the
+    others' latest figures rather than dropping them)."""
+    if not OUT.exists():
+        return []
+    titles = {f"## {r['title']}" for r in results}
+    sections = OUT.read_text().split("\n## ")[1:]
+    return ["## " + s.rstrip("\n") + "\n" for s in sections
+            if "## " + s.split("\n", 1)[0] not in titles]
+
+
 def render(results: list[dict]) -> str:
     today = datetime.date.today().isoformat()
     lines = [
@@ -49,7 +60,7 @@ def render(results: list[dict]) -> str:
                 ref += f" ({row['reference_name']})"
             lines.append(f"| {row['what']} | {fmt(row['ours'], row['unit'])} | {ref} | {ratio} |")
         lines += [""] + [f"- {n}" for n in r.get("notes", [])] + [""]
-    return "\n".join(lines)
+    return "\n".join(lines + kept_sections(results))
 
 
 def main() -> int:
