@@ -138,7 +138,11 @@ int cmd_pipeline_backfill(struct cli *cli, int argc, char **argv)
     if ((rc = stackcmd_load_spec(cli, &spec)))
         return rc;
     o.spec = spec;
-    if (spec->pipeline.present && backfill_needs_aws(&o)) {
+    if (backfill_check_options(&o, &err) < 0) {
+        spec_free(spec);
+        return cli_report(&err);
+    }
+    if (backfill_needs_aws(&o)) {
         if ((rc = stackcmd_connect(cli, &sc, spec)))
             return rc;
         spec = NULL;                /* the stack command owns it now */

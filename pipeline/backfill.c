@@ -61,8 +61,7 @@ void backfill_report_release(struct backfill_report *rep)
         positions_release(&rep->positions);
 }
 
-/* Option combinations that cannot work, before anything is read. */
-static int check_options(const struct backfill_options *o, struct pw_error *err)
+int backfill_check_options(const struct backfill_options *o, struct pw_error *err)
 {
     const struct spec_pipeline *pl = &o->spec->pipeline;
     if (!pl->present)
@@ -86,8 +85,6 @@ static int check_options(const struct backfill_options *o, struct pw_error *err)
         if (local)
             return pw_fail(err, PW_EXIT_USAGE, "--engine glue reads exports in S3, not '%s'", local);
     }
-    if (backfill_needs_aws(o) && !o->client)
-        return pw_fail(err, PW_EXIT_USAGE, "this backfill needs AWS");
     return 0;
 }
 
@@ -265,8 +262,10 @@ int pipeline_backfill(const struct backfill_options *o, struct backfill_report *
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(rep, 0, sizeof *rep);
     rep->engine = o->engine == BACKFILL_GLUE ? "glue" : "local";
-    if (check_options(o, err) < 0)
+    if (backfill_check_options(o, err) < 0)
         return -1;
+    if (backfill_needs_aws(o) && !o->client)
+        return pw_fail(err, PW_EXIT_USAGE, "this backfill needs AWS");
     int checkpoints = wants_checkpoints(o, rep);
     /* Before the source is read: every change up to these positions is in what is read. */
     int rc = checkpoints ? positions_read(o->client, &o->spec->pipeline, &rep->positions, err) : 0;

@@ -69,6 +69,10 @@ int pipeline_backfill(const struct backfill_options *o, struct backfill_report *
                       struct pw_error *err);
 void backfill_report_release(struct backfill_report *rep);
 
+/* Option combinations that cannot work (a usage error in err), checked before anything is
+ * read or any connection made. pipeline_backfill checks them too. */
+int backfill_check_options(const struct backfill_options *o, struct pw_error *err);
+
 /* Whether the backfill needs AWS: anything but an export from disk into a file:// lake with
  * the dimension from a file (or no join). */
 int backfill_needs_aws(const struct backfill_options *o);
