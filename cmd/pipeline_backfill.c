@@ -10,7 +10,7 @@
 #include "pipeline/backfill.h"
 
 static const char usage[] =
-    "usage: pipewright pipeline backfill [--segments N] [--from-export DIR|FILE|s3://BUCKET/PREFIX]\n"
+    "usage: pipewright pipeline backfill [--segments N] [--from-export LOC]\n"
     "                                    [--dimension-file FILE | --dimension-from-export LOC]\n"
     "                                    [--to file://DIR] [--batch-records N] [--grace SECONDS]\n"
     "                                    [--engine local|glue] [--job ID] [--wait-timeout SECONDS]\n"
