@@ -75,6 +75,7 @@ int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 
 /* `pipeline` subcommands (cmd/pipeline.c dispatches; argv[0] is "pipeline <name>"). */
+int cmd_pipeline_backfill(struct cli *cli, int argc, char **argv);
 int cmd_pipeline_reset(struct cli *cli, int argc, char **argv);
 int cmd_pipeline_run(struct cli *cli, int argc, char **argv);
 int cmd_pipeline_status(struct cli *cli, int argc, char **argv);

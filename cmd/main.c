@@ -25,7 +25,7 @@ static const struct command commands[] = {
     {"drift", cmd_drift, "compare the spec with what exists: IN_SYNC, MODIFIED, MISSING, NOT_CHECKED"},
     {"help", cmd_help, "show this help, or a command's"},
     {"init", cmd_init, "write a starter spec, or one of the examples"},
-    {"pipeline", cmd_pipeline, "the change-data pipeline: run, status, reset"},
+    {"pipeline", cmd_pipeline, "the change-data pipeline: run, backfill, status, reset"},
     {"plan", cmd_plan, "what up would do, per resource and property (+ create, ~ update, ! replace)"},
     {"seed", cmd_seed, "load JSON, JSON Lines, DynamoDB JSON, CSV or generated items into a table"},
     {"up", cmd_up, "create or update everything the spec declares; waits until usable"},

@@ -13,6 +13,7 @@ struct command {
 
 /* Sorted by name. */
 static const struct command subcommands[] = {
+    {"backfill", cmd_pipeline_backfill, "rebuild the lake from the whole table, then set the checkpoints"},
     {"reset", cmd_pipeline_reset, "delete the pipeline's checkpoints (with confirmation)"},
     {"run", cmd_pipeline_run, "apply changes to the lake (offline: --from-file FILE)"},
     {"status", cmd_pipeline_status, "per shard: checkpoint, records and time behind, lease"},

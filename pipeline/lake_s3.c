@@ -134,78 +134,45 @@ static struct s3_stream *stream_new(struct s3_lake *sl)
     return st;
 }
 
-/* GetObject whole: 0, 1 when there is no such object. Sent directly (not as an s3_call, which
- * reads answers as XML): the body is the object's bytes. */
 static int get_object(struct s3_lake *sl, const char *key, struct buf *out, struct pw_error *err)
 {
-    struct aws_request rq;
-    struct aws_response rs;
-    size_t n = strlen(sl->bucket) + strlen(key) + 3;
-    char *path = malloc(n);
-    if (!path)
-        return oom(err);
-    snprintf(path, n, "/%s/%s", sl->bucket, key);
-    aws_request_init(&rq, aws_service_find("s3"), "GetObject", "GET", path);
-    aws_response_init(&rs);
-    rs.body.max = out->max;         /* a data file may be larger than an API answer */
-    int rc = aws_send(sl->client, &rq, &rs, err);
-    if (rc < 0 && (strcmp(err->code, "NoSuchKey") == 0 || err->http_status == 404))
-        rc = 1;
-    if (rc == 0 && rs.body.len && buf_append(out, rs.body.data, rs.body.len) < 0)
-        rc = oom(err);
-    aws_request_release(&rq);
-    aws_response_release(&rs);
-    free(path);
-    return rc;
+    return s3_get_object(sl->client, sl->bucket, key, out, err);
 }
 
 /* ---- listings ---- */
+
+struct listing {
+    const char *prefix;
+    size_t plen;
+    int keys;
+    struct lake_names *out;
+};
+
+/* Keeps a key, or the name of a common prefix without the prefix and its '/' ("v=..."),
+ * skipping the lake's own names (_..., .*). */
+static int list_one(void *ctx, const char *k, struct pw_error *err)
+{
+    struct listing *li = ctx;
+    if (strncmp(k, li->prefix, li->plen) != 0)
+        return 0;
+    char *name = li->keys ? strdup(k) : strndup(k + li->plen, strlen(k + li->plen) -
+                                                            (k[strlen(k) - 1] == '/'));
+    if (!name)
+        return oom(err);
+    int rc = 0;
+    if (li->keys || (name[0] && name[0] != '_' && name[0] != '.'))
+        rc = lake_names_add(li->out, name) < 0 ? oom(err) : 0;
+    free(name);
+    return rc;
+}
 
 /* The names just below prefix ("createdAt_date=2024-01-01", "v=..."): common prefixes of a
  * delimited listing, every page. keys: the objects' keys instead (no delimiter). */
 static int list(struct s3_lake *sl, const char *prefix, int keys, struct lake_names *out,
                 struct pw_error *err)
 {
-    char *token = NULL;
-    int rc = 0;
-    size_t plen = strlen(prefix);
-    do {
-        struct s3_call call;
-        s3_call_init(&call, "ListObjectsV2", "GET", sl->bucket, NULL);
-        if (kvlist_add(&call.query, "list-type", "2") < 0 ||
-            kvlist_add(&call.query, "prefix", prefix) < 0 ||
-            (!keys && kvlist_add(&call.query, "delimiter", "/") < 0) ||
-            (token && kvlist_add(&call.query, "continuation-token", token) < 0))
-            rc = oom(err);
-        if (rc == 0)
-            rc = s3_run1(sl->client, &call, err);
-        free(token);
-        token = NULL;
-        if (rc == 0) {
-            const char *elem = keys ? "Contents" : "CommonPrefixes";
-            for (const struct xml_node *n = xml_child(call.xml, elem); n && rc == 0;
-                 n = xml_next_named(n)) {
-                const char *k = xml_text(n, keys ? "Key" : "Prefix");
-                if (!k || strncmp(k, prefix, plen) != 0)
-                    continue;
-                char *name = keys ? strdup(k) : strndup(k + plen, strlen(k + plen) -
-                                                        (k[strlen(k) - 1] == '/'));
-                if (!name || (!keys && (!name[0] || name[0] == '_' || name[0] == '.')) ) {
-                    rc = name ? 0 : oom(err);
-                    free(name);
-                    continue;
-                }
-                rc = lake_names_add(out, name) < 0 ? oom(err) : 0;
-                free(name);
-            }
-            const char *more = xml_text(call.xml, "IsTruncated");
-            const char *next = xml_text(call.xml, "NextContinuationToken");
-            if (rc == 0 && more && strcmp(more, "true") == 0 && next)
-                token = strdup(next);
-        }
-        s3_call_release(&call);
-    } while (rc == 0 && token);
-    free(token);
+    struct listing li = {.prefix = prefix, .plen = strlen(prefix), .keys = keys, .out = out};
+    int rc = s3_list(sl->client, sl->bucket, prefix, !keys, list_one, &li, err);
     lake_names_sort(out);
     return rc;
 }

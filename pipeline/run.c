@@ -35,8 +35,8 @@ int pipeline_writes_s3(const struct pipeline_options *o)
 
 /* The lake: --to, the spec's file:// url (relative to the spec's folder, like every path in
  * it), or the spec's bucket with its Glue table. */
-static int open_lake(const struct pipeline_options *o, const struct transform *tf,
-                     struct lake **lake, struct pw_error *err)
+int pipeline_open_lake(const struct pipeline_options *o, const struct transform *tf,
+                       struct lake **lake, struct pw_error *err)
 {
     const struct spec_output *out = &o->spec->pipeline.output;
     if (pipeline_writes_s3(o)) {
@@ -76,9 +76,9 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-/* One line of the input: a change for the state, or a rejected record. */
-static int one_record(struct state *st, const char *line, size_t len, long lineno, const char *source,
-                      int snapshot, struct pipeline_report *rep, struct pw_error *err)
+int pipeline_apply_line(struct state *st, const char *line, size_t len, long lineno,
+                        const char *source, int snapshot, struct pipeline_report *rep,
+                        struct pw_error *err)
 {
     char why[512];
     cJSON *j = cJSON_ParseWithLength(line, len);
@@ -137,7 +137,7 @@ static int feed_file(struct state *st, const char *path, int snapshot, struct pi
             rc = state_reject(st, "record longer than 4194304 bytes (its start is kept)", line, len,
                               source, in.line, rep, err);
         else
-            rc = one_record(st, line, len, in.line, source, snapshot, rep, err);
+            rc = pipeline_apply_line(st, line, len, in.line, source, snapshot, rep, err);
         if (rc == 0 && state_batch_full(st))
             rc = state_flush(st, rep, err);
     }
@@ -200,7 +200,7 @@ int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
         rc = parse_file(o->from_file, rep, err);
         goto done;
     }
-    if (transform_new(pl, &tf, err) < 0 || open_lake(o, tf, &lake, err) < 0 ||
+    if (transform_new(pl, &tf, err) < 0 || pipeline_open_lake(o, tf, &lake, err) < 0 ||
         is_export(o->from_file, &snapshot, err) < 0)
         goto done;
     struct state_options so = {

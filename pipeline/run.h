@@ -34,6 +34,20 @@ struct pipeline_options {
 int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
                  struct pw_error *err);
 
+/* Shared with the backfill (pipeline/backfill.c), which feeds the same state another way. */
+struct transform;
+struct lake;
+struct state;
+/* The lake: o->to, the spec's file:// url (relative to the spec's folder), or the spec's
+ * bucket with its Glue table (needs o->client). */
+int pipeline_open_lake(const struct pipeline_options *o, const struct transform *tf,
+                       struct lake **lake, struct pw_error *err);
+/* One line of input (a stream record, or an export line when snapshot): a change for the
+ * state, or a rejected record (quarantined). */
+int pipeline_apply_line(struct state *st, const char *line, size_t len, long lineno,
+                        const char *source, int snapshot, struct pipeline_report *rep,
+                        struct pw_error *err);
+
 /* Whether the run writes to S3 (the spec's bucket, no --to): it needs a client. */
 int pipeline_writes_s3(const struct pipeline_options *o);
 

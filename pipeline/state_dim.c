@@ -188,6 +188,23 @@ static int diff(struct state *s, const struct snapshot *sn, struct pipeline_repo
     return rc;
 }
 
+/* Every element of an array: an item, or an export line ({"Item": ...}). */
+static int load_items(struct state *s, const cJSON *arr, const char *source,
+                      struct pipeline_report *rep, struct pw_error *err)
+{
+    long i = 0;
+    int rc = 0;
+    for (const cJSON *e = arr->child; rc == 0 && e; e = e->next) {
+        i++;
+        char *text = cJSON_PrintUnformatted(e);
+        if (!text)
+            return oom(err);
+        rc = put_item(s, record_item(e), text, strlen(text), source, i, rep, err);
+        cJSON_free(text);
+    }
+    return rc;
+}
+
 /* A JSON array of items, read whole. */
 static int load_array(struct state *s, const char *path, struct pipeline_report *rep,
                       struct pw_error *err)
@@ -212,17 +229,8 @@ static int load_array(struct state *s, const char *path, struct pipeline_report 
     if (rc == 0 && !cJSON_IsArray(arr))
         rc = pw_fail(err, PW_EXIT_FAILED, "'%s' is not a JSON array of DynamoDB JSON items, nor "
                      "export lines", path);
-    long i = 0;
-    for (const cJSON *e = arr ? arr->child : NULL; rc == 0 && e; e = e->next) {
-        i++;
-        char *text = cJSON_PrintUnformatted(e);
-        if (!text) {
-            rc = oom(err);
-            break;
-        }
-        rc = put_item(s, record_item(e), text, strlen(text), path, i, rep, err);
-        cJSON_free(text);
-    }
+    if (rc == 0)
+        rc = load_items(s, arr, path, rep, err);
     cJSON_Delete(arr);
     return rc;
 }
@@ -270,26 +278,62 @@ static int first_byte(const char *path, int *c, struct pw_error *err)
     return 0;
 }
 
-int state_load_dimension_file(struct state *s, const char *path, struct pipeline_report *rep,
-                              struct pw_error *err)
+/* Loads the whole dimension with load(s, ctx), then records what differs from the lake's
+ * snapshot of it as dimension changes. */
+static int load_whole(struct state *s,
+                      int (*load)(struct state *s, const void *ctx, struct pipeline_report *rep,
+                                  struct pw_error *err),
+                      const void *ctx, struct pipeline_report *rep, struct pw_error *err)
 {
     struct snapshot sn;
-    int c = -1;
     if (!s->tf->has_join)
         return no_join(s, err);
-    if (first_byte(path, &c, err) < 0)
-        return -1;
-    if (snapshot_read(s, &sn, err) < 0) {
-        snapshot_release(&sn);
-        return -1;
-    }
-    int rc = c == '[' ? load_array(s, path, rep, err) : load_lines(s, path, rep, err);
+    int rc = snapshot_read(s, &sn, err);
+    if (rc == 0)
+        rc = load(s, ctx, rep, err);
     if (rc == 0)
         rc = diff(s, &sn, rep, err);
     snapshot_release(&sn);
     s->has_dim = rc == 0;
     rep->dimension_items = dim_count(&s->dim);
     return rc;
+}
+
+static int load_file(struct state *s, const void *ctx, struct pipeline_report *rep,
+                     struct pw_error *err)
+{
+    const char *path = ctx;
+    int c = -1;
+    if (first_byte(path, &c, err) < 0)
+        return -1;
+    return c == '[' ? load_array(s, path, rep, err) : load_lines(s, path, rep, err);
+}
+
+int state_load_dimension_file(struct state *s, const char *path, struct pipeline_report *rep,
+                              struct pw_error *err)
+{
+    return load_whole(s, load_file, path, rep, err);
+}
+
+struct items_source {
+    const cJSON *items;
+    const char *source;
+};
+
+static int load_array_items(struct state *s, const void *ctx, struct pipeline_report *rep,
+                            struct pw_error *err)
+{
+    const struct items_source *is = ctx;
+    if (!cJSON_IsArray(is->items))
+        return pw_fail(err, PW_EXIT_FAILED, "internal: the dimension items are not an array");
+    return load_items(s, is->items, is->source, rep, err);
+}
+
+int state_load_dimension_items(struct state *s, const cJSON *items, const char *source,
+                               struct pipeline_report *rep, struct pw_error *err)
+{
+    struct items_source is = {items, source};
+    return load_whole(s, load_array_items, &is, rep, err);
 }
 
 int state_load_dimension_snapshot(struct state *s, struct pipeline_report *rep,

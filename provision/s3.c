@@ -1,6 +1,7 @@
 /* s3.c — S3 calls on a bucket or an object, with Content-MD5 on every body. */
 #include "provision/s3.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,4 +139,66 @@ int s3_run1(struct aws_client *client, struct s3_call *call, struct pw_error *er
         return -1;
     }
     return 0;
+}
+
+int s3_get_object(struct aws_client *client, const char *bucket, const char *key, struct buf *out,
+                  struct pw_error *err)
+{
+    struct aws_request rq;
+    struct aws_response rs;
+    size_t n = strlen(bucket) + strlen(key) + 3;
+    char *path = malloc(n);
+    if (!path)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    snprintf(path, n, "/%s/%s", bucket, key);
+    aws_request_init(&rq, aws_service_find("s3"), "GetObject", "GET", path);
+    aws_response_init(&rs);
+    rs.body.max = out->max;         /* a data file may be larger than an API answer */
+    int rc = aws_send(client, &rq, &rs, err);
+    if (rc < 0 && (strcmp(err->code, "NoSuchKey") == 0 || err->http_status == 404))
+        rc = 1;
+    if (rc == 0 && rs.body.len && buf_append(out, rs.body.data, rs.body.len) < 0)
+        rc = pw_fail(err, PW_EXIT_FAILED, "s3 GetObject '%s': larger than %zu bytes or out of memory",
+                     key, out->max);
+    aws_request_release(&rq);
+    aws_response_release(&rs);
+    free(path);
+    return rc;
+}
+
+int s3_list(struct aws_client *client, const char *bucket, const char *prefix, int delimited,
+            s3_list_fn fn, void *ctx, struct pw_error *err)
+{
+    char *token = NULL;
+    int rc = 0;
+    do {
+        struct s3_call call;
+        s3_call_init(&call, "ListObjectsV2", "GET", bucket, NULL);
+        if (kvlist_add(&call.query, "list-type", "2") < 0 ||
+            kvlist_add(&call.query, "prefix", prefix) < 0 ||
+            (delimited && kvlist_add(&call.query, "delimiter", "/") < 0) ||
+            (token && kvlist_add(&call.query, "continuation-token", token) < 0))
+            rc = pw_fail(err, PW_EXIT_FAILED, "out of memory");
+        if (rc == 0)
+            rc = s3_run1(client, &call, err);
+        free(token);
+        token = NULL;
+        if (rc == 0) {
+            const char *elem = delimited ? "CommonPrefixes" : "Contents";
+            for (const struct xml_node *x = xml_child(call.xml, elem); x && rc == 0;
+                 x = xml_next_named(x)) {
+                const char *name = xml_text(x, delimited ? "Prefix" : "Key");
+                if (name)
+                    rc = fn(ctx, name, err);
+            }
+            const char *more = xml_text(call.xml, "IsTruncated");
+            const char *next = xml_text(call.xml, "NextContinuationToken");
+            if (rc == 0 && more && strcmp(more, "true") == 0 && next &&
+                !(token = strdup(next)))
+                rc = pw_fail(err, PW_EXIT_FAILED, "out of memory");
+        }
+        s3_call_release(&call);
+    } while (rc == 0 && token);
+    free(token);
+    return rc;
 }

@@ -37,6 +37,18 @@ size_t s3_run(struct aws_client *client, struct s3_call *calls, size_t n);
 /* One call; 0 or -1 (err as the call's). */
 int s3_run1(struct aws_client *client, struct s3_call *call, struct pw_error *err);
 
+/* GetObject whole into out (appended; out->max bounds the size): 0, or 1 when there is no such
+ * object. Not an s3_call, which reads answers as XML: the body is the object's bytes. */
+int s3_get_object(struct aws_client *client, const char *bucket, const char *key, struct buf *out,
+                  struct pw_error *err);
+
+/* ListObjectsV2 under prefix, every page. delimited: fn gets each common prefix ("a/b/")
+ * instead of the keys below it; otherwise each object's key. fn returning -1 stops the
+ * listing (with err filled). */
+typedef int (*s3_list_fn)(void *ctx, const char *name, struct pw_error *err);
+int s3_list(struct aws_client *client, const char *bucket, const char *prefix, int delimited,
+            s3_list_fn fn, void *ctx, struct pw_error *err);
+
 /* base64 of the MD5 of data, for Content-MD5 (out: at least 25 bytes). */
 int s3_content_md5(const void *data, size_t len, char *out, size_t n);
 
