@@ -69,6 +69,10 @@ int state_load_dimension_file(struct state *s, const char *path, struct pipeline
                               struct pw_error *err);
 int state_load_dimension_snapshot(struct state *s, struct pipeline_report *rep,
                                   struct pw_error *err);
+/* From items in memory (a JSON array of DynamoDB JSON items, e.g. a Scan of the table): like a
+ * file, the whole table, compared with the lake's copy. source names them in the quarantine. */
+int state_load_dimension_items(struct state *s, const cJSON *items, const char *source,
+                               struct pipeline_report *rep, struct pw_error *err);
 /* One change of the dimension table (a stream record of it). */
 int state_apply_dimension(struct state *s, const struct change *c, struct pipeline_report *rep,
                           struct pw_error *err);

@@ -188,6 +188,23 @@ static int diff(struct state *s, const struct snapshot *sn, struct pipeline_repo
     return rc;
 }
 
+/* Every item of a JSON array (DynamoDB JSON items, or export lines). */
+static int put_items(struct state *s, const cJSON *arr, const char *source,
+                     struct pipeline_report *rep, struct pw_error *err)
+{
+    long i = 0;
+    int rc = 0;
+    for (const cJSON *e = arr ? arr->child : NULL; rc == 0 && e; e = e->next) {
+        i++;
+        char *text = cJSON_PrintUnformatted(e);
+        if (!text)
+            return oom(err);
+        rc = put_item(s, record_item(e), text, strlen(text), source, i, rep, err);
+        cJSON_free(text);
+    }
+    return rc;
+}
+
 /* A JSON array of items, read whole. */
 static int load_array(struct state *s, const char *path, struct pipeline_report *rep,
                       struct pw_error *err)
@@ -212,17 +229,8 @@ static int load_array(struct state *s, const char *path, struct pipeline_report 
     if (rc == 0 && !cJSON_IsArray(arr))
         rc = pw_fail(err, PW_EXIT_FAILED, "'%s' is not a JSON array of DynamoDB JSON items, nor "
                      "export lines", path);
-    long i = 0;
-    for (const cJSON *e = arr ? arr->child : NULL; rc == 0 && e; e = e->next) {
-        i++;
-        char *text = cJSON_PrintUnformatted(e);
-        if (!text) {
-            rc = oom(err);
-            break;
-        }
-        rc = put_item(s, record_item(e), text, strlen(text), path, i, rep, err);
-        cJSON_free(text);
-    }
+    if (rc == 0)
+        rc = put_items(s, arr, path, rep, err);
     cJSON_Delete(arr);
     return rc;
 }
@@ -270,26 +278,39 @@ static int first_byte(const char *path, int *c, struct pw_error *err)
     return 0;
 }
 
-int state_load_dimension_file(struct state *s, const char *path, struct pipeline_report *rep,
-                              struct pw_error *err)
+/* The whole table, from a file (path) or from items in memory, compared with the lake's copy:
+ * what differs re-enriches the rows it affects. */
+static int load_whole(struct state *s, const char *path, const cJSON *items, const char *source,
+                      struct pipeline_report *rep, struct pw_error *err)
 {
     struct snapshot sn;
     int c = -1;
     if (!s->tf->has_join)
         return no_join(s, err);
-    if (first_byte(path, &c, err) < 0)
+    if (path && first_byte(path, &c, err) < 0)
         return -1;
-    if (snapshot_read(s, &sn, err) < 0) {
-        snapshot_release(&sn);
-        return -1;
-    }
-    int rc = c == '[' ? load_array(s, path, rep, err) : load_lines(s, path, rep, err);
+    int rc = snapshot_read(s, &sn, err);
+    if (rc == 0)
+        rc = !path ? put_items(s, items, source, rep, err)
+           : c == '[' ? load_array(s, path, rep, err) : load_lines(s, path, rep, err);
     if (rc == 0)
         rc = diff(s, &sn, rep, err);
     snapshot_release(&sn);
     s->has_dim = rc == 0;
     rep->dimension_items = dim_count(&s->dim);
     return rc;
+}
+
+int state_load_dimension_file(struct state *s, const char *path, struct pipeline_report *rep,
+                              struct pw_error *err)
+{
+    return load_whole(s, path, NULL, path, rep, err);
+}
+
+int state_load_dimension_items(struct state *s, const cJSON *items, const char *source,
+                               struct pipeline_report *rep, struct pw_error *err)
+{
+    return load_whole(s, NULL, items, source, rep, err);
 }
 
 int state_load_dimension_snapshot(struct state *s, struct pipeline_report *rep,
