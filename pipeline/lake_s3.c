@@ -219,9 +219,9 @@ static int partition_call(struct s3_lake *sl, const char *op, const char *part, 
     return rc;
 }
 
-/* The catalog's partitions (folder name -> version), read once with GetPartitions and then
- * kept current by this lake's own switches: one runner writes an S3 lake at a time, so a run
- * asks Glue once, not once per partition. */
+/* The catalog's partitions (folder name -> version), read with GetPartitions once per hold of
+ * the writers' lock (sl_lock forgets it) and kept current by this lake's own switches meanwhile,
+ * so a batch asks Glue once, not once per partition. */
 static int load_catalog(struct s3_lake *sl, struct pw_error *err)
 {
     char *token = NULL;
@@ -603,11 +603,20 @@ static int sl_get(struct lake *l, enum lake_area area, const char *name, struct 
     return rc;
 }
 
-/* No lock yet: one runner writes an S3 lake at a time (see docs/transform.md §7). */
+/* S3 has no lock of its own: runners that share the lake wrap it in the writers' lock of the
+ * checkpoint table (lake_guard.h, writers_lock.h), which is taken after this. What this lock
+ * does is forget the catalog read before: another runner may have switched partitions since,
+ * so a batch reads the catalog afresh under the lock (one GetPartitions walk per batch). */
 static int sl_lock(struct lake *l, struct pw_error *err)
 {
-    (void)l;
+    struct s3_lake *sl = (struct s3_lake *)l;
     (void)err;
+    struct strmap_slot *slot;
+    for (size_t i = 0; strmap_next(&sl->catalog, &i, &slot);)
+        free(slot->value);
+    strmap_release(&sl->catalog);
+    strmap_init(&sl->catalog);
+    sl->catalog_loaded = 0;
     return 0;
 }
 

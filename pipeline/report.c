@@ -47,7 +47,35 @@ int pipeline_report_text(const struct pipeline_report *r, struct buf *out)
     if (r->first_seq[0] &&
         buf_appendf(out, "%-22s %s .. %s\n", "sequence numbers", r->first_seq, r->last_seq) < 0)
         return -1;
+    for (size_t i = 0; i < r->n_shards; i++) {
+        const struct report_shard *s = &r->shards[i];
+        if (buf_appendf(out, "shard %s  %s .. %s (%llu records)\n", s->shard,
+                        s->from[0] ? s->from : "start", s->to[0] ? s->to : "(nothing new)",
+                        (unsigned long long)s->records) < 0)
+            return -1;
+    }
+    if (r->shards_more && buf_appendf(out, "and %zu more shards\n", r->shards_more) < 0)
+        return -1;
     return buf_appendf(out, "%-22s %.3f s\n", "duration", (double)r->duration_ms / 1000.0);
+}
+
+/* [{"shard", "from", "to", "records"}]: from "" is the shard's start, to "" nothing committed. */
+static int shards_json(const struct pipeline_report *r, cJSON *j)
+{
+    cJSON *arr = cJSON_AddArrayToObject(j, "shards");
+    for (size_t i = 0; arr && i < r->n_shards; i++) {
+        const struct report_shard *s = &r->shards[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return -1;
+        cJSON_AddItemToArray(arr, o);
+        if (!cJSON_AddStringToObject(o, "shard", s->shard) ||
+            !cJSON_AddStringToObject(o, "from", s->from) ||
+            !cJSON_AddStringToObject(o, "to", s->to) ||
+            !cJSON_AddNumberToObject(o, "records", (double)s->records))
+            return -1;
+    }
+    return arr && cJSON_AddNumberToObject(j, "shards_more", (double)r->shards_more) ? 0 : -1;
 }
 
 int pipeline_report_json(const struct pipeline_report *r, struct buf *out)
@@ -61,7 +89,8 @@ int pipeline_report_json(const struct pipeline_report *r, struct buf *out)
             rc = -1;
     if (rc == 0 && (!cJSON_AddNumberToObject(j, "duration_ms", (double)r->duration_ms) ||
                     !cJSON_AddStringToObject(j, "first_sequence_number", r->first_seq) ||
-                    !cJSON_AddStringToObject(j, "last_sequence_number", r->last_seq)))
+                    !cJSON_AddStringToObject(j, "last_sequence_number", r->last_seq) ||
+                    shards_json(r, j) < 0))
         rc = -1;
     char *text = rc == 0 ? cJSON_PrintUnformatted(j) : NULL;
     rc = text ? buf_appends(out, text) : -1;

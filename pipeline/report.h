@@ -7,6 +7,8 @@
 
 #include "provision/aws/buf.h"
 
+#define REPORT_SHARDS_MAX 32
+
 struct pipeline_report {
     uint64_t records;               /* records read */
     uint64_t inserted, modified, removed;
@@ -21,6 +23,15 @@ struct pipeline_report {
     uint64_t batches;
     int64_t duration_ms;
     char first_seq[64], last_seq[64];  /* sequence numbers of the first and last records, or "" */
+    /* Reading the stream: the checkpoint range of each shard this run took (from: the checkpoint
+     * it started at, "" for the shard's start; to: the last one it committed, "" for none). A
+     * run over more shards than fit lists the first ones and counts the rest. */
+    struct report_shard {
+        char shard[80];
+        char from[48], to[48];
+        uint64_t records;
+    } shards[REPORT_SHARDS_MAX];
+    size_t n_shards, shards_more;
 };
 
 /* "name  value" lines, one per counter. */

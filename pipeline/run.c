@@ -1,4 +1,4 @@
-/* run.c — `pipeline run --from-file` (see run.h). */
+/* run.c — `pipeline run` (see run.h): the file source, the lake, and the run around a source. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,9 @@
 #include "pipeline/ddb_decode.h"
 #include "pipeline/input.h"
 #include "pipeline/lake.h"
+#include "pipeline/notify.h"
 #include "pipeline/run.h"
+#include "pipeline/run_stream.h"
 #include "pipeline/state.h"
 #include "pipeline/transform.h"
 
@@ -181,28 +183,66 @@ static int parse_file(const char *path, struct pipeline_report *rep, struct pw_e
     return got < 0 ? -1 : 0;
 }
 
-int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
-                 struct pw_error *err)
+/* The dimension: --dimension-file, a Scan of the table when reading the stream, or the lake's
+ * copy from the last run. */
+static int load_dimension(const struct pipeline_options *o, const struct transform *tf,
+                          struct stream_source *src, struct state *st, struct pipeline_report *rep,
+                          struct pw_error *err)
 {
-    struct timespec t0;
+    if (!tf->has_join) {
+        if (o->dimension_file)
+            return pw_fail(err, PW_EXIT_USAGE, "the pipeline joins no dimension table: "
+                           "--dimension-file is not used");
+        return 0;
+    }
+    if (o->dimension_file)
+        return state_load_dimension_file(st, o->dimension_file, rep, err);
+    if (src)
+        return stream_source_dimension(src, st, rep, err);
+    return state_load_dimension_snapshot(st, rep, err);
+}
+
+/* Old versions whose grace period is over, removed under the writers' lock: another runner's
+ * version being written is never taken for an abandoned one. */
+static int collect(const struct pipeline_options *o, struct lake *lake,
+                   struct pipeline_report *rep, struct pw_error *err)
+{
+    int64_t grace = (o->grace_s < 0 ? PIPELINE_DEFAULT_GRACE_S : o->grace_s) * 1000000;
+    size_t removed = 0;
+    if (lake->ops->lock(lake, err) < 0)
+        return -1;
+    int rc = lake_gc(lake, now_us(o), grace, &removed, err);
+    lake->ops->unlock(lake);
+    rep->versions_removed = removed;
+    return rc;
+}
+
+static int run(const struct pipeline_options *o, struct pipeline_report *rep, struct pw_error *err)
+{
     struct transform *tf = NULL;
     struct lake *lake = NULL;
     struct state *st = NULL;
+    struct stream_source *src = NULL;
     int snapshot = 0, rc = -1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    memset(rep, 0, sizeof *rep);
     const struct spec_pipeline *pl = &o->spec->pipeline;
-    if (!o->from_file) {
-        pw_fail(err, PW_EXIT_USAGE, "reading the stream is not built yet: give --from-file FILE");
+    if (o->parse_only)
+        return o->from_file ? parse_file(o->from_file, rep, err)
+                            : pw_fail(err, PW_EXIT_USAGE, "--parse-only reads a file: give --from-file FILE");
+    if (transform_new(pl, &tf, err) < 0)
         goto done;
+    if (!o->from_file && stream_source_open(o, &src, err) < 0)
+        goto done;
+    if (pipeline_open_lake(o, tf, &lake, err) < 0 ||
+        (o->from_file && is_export(o->from_file, &snapshot, err) < 0))
+        goto done;
+    if (src) {
+        struct lake_guard g;
+        stream_source_guard(src, &g);
+        struct lake *inner = lake;
+        lake = NULL;
+        if (lake_guard_wrap(inner, &g, &lake, err) < 0)
+            goto done;
     }
-    if (o->parse_only) {
-        rc = parse_file(o->from_file, rep, err);
-        goto done;
-    }
-    if (transform_new(pl, &tf, err) < 0 || pipeline_open_lake(o, tf, &lake, err) < 0 ||
-        is_export(o->from_file, &snapshot, err) < 0)
-        goto done;
     struct state_options so = {
         .tf = tf,
         .lake = lake,
@@ -212,30 +252,40 @@ int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
         .now_us = o->now_us,
         .clock_ctx = o->clock_ctx,
     };
-    if (state_new(&so, &st, err) < 0)
+    if (state_new(&so, &st, err) < 0 || load_dimension(o, tf, src, st, rep, err) < 0)
         goto done;
-    if (tf->has_join && (o->dimension_file ? state_load_dimension_file(st, o->dimension_file, rep, err)
-                                           : state_load_dimension_snapshot(st, rep, err)) < 0)
+    if ((src ? stream_source_feed(src, st, rep, err) : feed_file(st, o->from_file, snapshot, rep, err)) < 0 ||
+        state_finish(st, rep, err) < 0 || collect(o, lake, rep, err) < 0)
         goto done;
-    if (!tf->has_join && o->dimension_file) {
-        pw_fail(err, PW_EXIT_USAGE, "the pipeline joins no dimension table: --dimension-file is "
-                "not used");
-        goto done;
-    }
-    if (feed_file(st, o->from_file, snapshot, rep, err) < 0 || state_finish(st, rep, err) < 0)
-        goto done;
-    int64_t grace = (o->grace_s < 0 ? PIPELINE_DEFAULT_GRACE_S : o->grace_s) * 1000000;
-    size_t removed = 0;
-    if (lake_gc(lake, now_us(o), grace, &removed, err) < 0)
-        goto done;
-    rep->versions_removed = removed;
     rc = 0;
 done:
     if (rc < 0 && lake)
         pw_error_prefix(err, "pipeline run (%s)", lake->where);
+    if (src)
+        stream_source_report(src, rep);
     state_free(st);
     lake_free(lake);
+    stream_source_close(src);
     transform_free(tf);
+    return rc;
+}
+
+int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
+                 struct pw_error *err)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(rep, 0, sizeof *rep);
+    int rc = run(o, rep, err);
     rep->duration_ms = elapsed_ms(&t0);
+    if (o->client && o->stack) {
+        struct pw_error nerr;
+        if (notify_publish(o->client, o->stack, &o->spec->pipeline, rep, rc < 0 ? err : NULL,
+                           &nerr) < 0 && rc == 0) {
+            pw_error_prefix(&nerr, "the run is done and committed, but its notification failed");
+            *err = nerr;
+            rc = -1;
+        }
+    }
     return rc;
 }

@@ -1,10 +1,12 @@
 /* run.h — `pipeline run`, the library side: the spec's pipeline applied to a source of changes,
- * into the lake, with a report. The source is a file today (--from-file); the stream reader
- * (shards, checkpoints, leases) plugs in as another source of changes for the same state. The
- * lake is a local directory (file://) or the spec's bucket and Glue table (needs a client). */
+ * into the lake, with a report. The source is a file (--from-file, run.c) or the source table's
+ * DynamoDB stream (shards, checkpoints, leases: run_stream.c). The lake is a local directory
+ * (file://) or the spec's bucket and Glue table (needs a client). With a stack and a client,
+ * the run ends with one message to the pipeline's notification topic (notify.h). */
 #ifndef PW_RUN_H
 #define PW_RUN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +17,7 @@
 #define PIPELINE_DEFAULT_GRACE_S 3600
 
 struct aws_client;
+struct stack;
 
 struct pipeline_options {
     const struct spec *spec;
@@ -28,9 +31,18 @@ struct pipeline_options {
     int64_t grace_s;                /* old versions are kept this long; < 0: the default */
     int64_t (*now_us)(void *ctx);   /* the clock; NULL: the real one */
     void *clock_ctx;
+    /* Reading the stream (no from_file): */
+    int follow;                     /* keep polling until *stop; otherwise stop once caught up */
+    uint64_t max_records;           /* stop after the answer that reaches this many; 0: no limit */
+    long lease_ms;                  /* the shards' and the writers' lock's leases; 0: 60 s */
+    const char *runner_id;          /* NULL: "host:pid:random" */
+    volatile sig_atomic_t *stop;    /* set (by a signal handler): finish the batch, commit, stop */
+    /* The stack (names, ARNs): the notification goes to the pipeline's topic when set. */
+    const struct stack *stack;
 };
 
-/* Runs the pipeline once. 0 with rep filled; -1 with err (rep holds what was done). */
+/* Runs the pipeline once (or, following the stream, until *stop). 0 with rep filled; -1 with
+ * err (rep holds what was done). A failed run's notification carries err. */
 int pipeline_run(const struct pipeline_options *o, struct pipeline_report *rep,
                  struct pw_error *err);
 

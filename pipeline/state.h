@@ -69,8 +69,8 @@ int state_load_dimension_file(struct state *s, const char *path, struct pipeline
                               struct pw_error *err);
 int state_load_dimension_snapshot(struct state *s, struct pipeline_report *rep,
                                   struct pw_error *err);
-/* The same as a file, from items in memory (a JSON array of DynamoDB JSON items or export
- * lines: a Scan of the table, an export in S3); source names them in the quarantine. */
+/* From items in memory (a JSON array of DynamoDB JSON items, e.g. a Scan of the table): like a
+ * file, the whole table, compared with the lake's copy. source names them in the quarantine. */
 int state_load_dimension_items(struct state *s, const cJSON *items, const char *source,
                                struct pipeline_report *rep, struct pw_error *err);
 /* One change of the dimension table (a stream record of it). */

@@ -188,13 +188,13 @@ static int diff(struct state *s, const struct snapshot *sn, struct pipeline_repo
     return rc;
 }
 
-/* Every element of an array: an item, or an export line ({"Item": ...}). */
-static int load_items(struct state *s, const cJSON *arr, const char *source,
-                      struct pipeline_report *rep, struct pw_error *err)
+/* Every item of a JSON array (DynamoDB JSON items, or export lines). */
+static int put_items(struct state *s, const cJSON *arr, const char *source,
+                     struct pipeline_report *rep, struct pw_error *err)
 {
     long i = 0;
     int rc = 0;
-    for (const cJSON *e = arr->child; rc == 0 && e; e = e->next) {
+    for (const cJSON *e = arr ? arr->child : NULL; rc == 0 && e; e = e->next) {
         i++;
         char *text = cJSON_PrintUnformatted(e);
         if (!text)
@@ -230,7 +230,7 @@ static int load_array(struct state *s, const char *path, struct pipeline_report 
         rc = pw_fail(err, PW_EXIT_FAILED, "'%s' is not a JSON array of DynamoDB JSON items, nor "
                      "export lines", path);
     if (rc == 0)
-        rc = load_items(s, arr, path, rep, err);
+        rc = put_items(s, arr, path, rep, err);
     cJSON_Delete(arr);
     return rc;
 }
@@ -278,19 +278,21 @@ static int first_byte(const char *path, int *c, struct pw_error *err)
     return 0;
 }
 
-/* Loads the whole dimension with load(s, ctx), then records what differs from the lake's
- * snapshot of it as dimension changes. */
-static int load_whole(struct state *s,
-                      int (*load)(struct state *s, const void *ctx, struct pipeline_report *rep,
-                                  struct pw_error *err),
-                      const void *ctx, struct pipeline_report *rep, struct pw_error *err)
+/* The whole table, from a file (path) or from items in memory, compared with the lake's copy:
+ * what differs re-enriches the rows it affects. */
+static int load_whole(struct state *s, const char *path, const cJSON *items, const char *source,
+                      struct pipeline_report *rep, struct pw_error *err)
 {
     struct snapshot sn;
+    int c = -1;
     if (!s->tf->has_join)
         return no_join(s, err);
+    if (path && first_byte(path, &c, err) < 0)
+        return -1;
     int rc = snapshot_read(s, &sn, err);
     if (rc == 0)
-        rc = load(s, ctx, rep, err);
+        rc = !path ? put_items(s, items, source, rep, err)
+           : c == '[' ? load_array(s, path, rep, err) : load_lines(s, path, rep, err);
     if (rc == 0)
         rc = diff(s, &sn, rep, err);
     snapshot_release(&sn);
@@ -299,41 +301,16 @@ static int load_whole(struct state *s,
     return rc;
 }
 
-static int load_file(struct state *s, const void *ctx, struct pipeline_report *rep,
-                     struct pw_error *err)
-{
-    const char *path = ctx;
-    int c = -1;
-    if (first_byte(path, &c, err) < 0)
-        return -1;
-    return c == '[' ? load_array(s, path, rep, err) : load_lines(s, path, rep, err);
-}
-
 int state_load_dimension_file(struct state *s, const char *path, struct pipeline_report *rep,
                               struct pw_error *err)
 {
-    return load_whole(s, load_file, path, rep, err);
-}
-
-struct items_source {
-    const cJSON *items;
-    const char *source;
-};
-
-static int load_array_items(struct state *s, const void *ctx, struct pipeline_report *rep,
-                            struct pw_error *err)
-{
-    const struct items_source *is = ctx;
-    if (!cJSON_IsArray(is->items))
-        return pw_fail(err, PW_EXIT_FAILED, "internal: the dimension items are not an array");
-    return load_items(s, is->items, is->source, rep, err);
+    return load_whole(s, path, NULL, path, rep, err);
 }
 
 int state_load_dimension_items(struct state *s, const cJSON *items, const char *source,
                                struct pipeline_report *rep, struct pw_error *err)
 {
-    struct items_source is = {items, source};
-    return load_whole(s, load_array_items, &is, rep, err);
+    return load_whole(s, NULL, items, source, rep, err);
 }
 
 int state_load_dimension_snapshot(struct state *s, struct pipeline_report *rep,

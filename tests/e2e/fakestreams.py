@@ -39,12 +39,20 @@ class FakeShard:
     trimmed: int = 0               # records [0, trimmed) aged out: only the rest can be read
     empty_pages_at: dict = field(default_factory=dict)   # position -> empty answers before it
     keys: list = field(default_factory=list)             # the item key of each record
+    # Whole records instead of made-up ones: {"eventName", "dynamodb": {Keys, NewImage, ...}}
+    # per record (its SequenceNumber is replaced by the shard's).
+    payloads: list = field(default_factory=list)
 
     def seq(self, i: int) -> str:
         return str(self.first_seq + i)
 
 
 def stream_record(shard: FakeShard, i: int) -> dict:
+    if i < len(shard.payloads):
+        p = shard.payloads[i]
+        return {"eventID": f"{shard.id}-{i}", "eventName": p["eventName"], "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
+                "dynamodb": dict(p["dynamodb"], SequenceNumber=shard.seq(i))}
     key = shard.keys[i] if i < len(shard.keys) else f"{shard.id}#{i}"
     return {
         "eventID": f"{shard.id}-{i}",

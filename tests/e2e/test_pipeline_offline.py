@@ -539,8 +539,12 @@ def test_every_attribute_without_declared_columns(pw, tmp_path):
 def test_usage_and_errors(run_pw, offline_env, tmp_path):
     def run(*args, spec=WHITECUBE):
         return run_pw(["-f", spec, "pipeline", *args], env=offline_env)
-    r = run("run")
-    assert r.rc == 64 and "--from-file" in r.err
+    r = run("run", "--once", "--follow")
+    assert r.rc == 64 and "--once and --follow exclude each other" in r.err
+    r = run("run", "--from-file", "x", "--follow")
+    assert r.rc == 64 and "not with --from-file" in r.err
+    r = run("run", "--max-records", "0")
+    assert r.rc == 64 and "--max-records" in r.err
     r = run("run", "--from-file", "x", "--batch-records", "0")
     assert r.rc == 64 and "--batch-records" in r.err
     r = run("rnu")

@@ -109,3 +109,22 @@ def test_valgrind_doctor(pipewright, valgrind, pw_env):
     r = vg(pipewright, valgrind, ["doctor", "--output", "json"], pw_env)
     assert r.rc in (0, 1), r.err   # doctor's verdict is test_doctor's business; here: no leak
     json.loads(r.out)
+
+
+def test_valgrind_online_pipeline_run(pipewright, valgrind, pw_env):
+    """`pipeline run` on the stream: capture, state, S3 lake under the writers' lock, the
+    dimension Scan, the notification — then a run with nothing new, and one that fails."""
+    from pathlib import Path
+    spec = str(Path(__file__).resolve().parent / "provision" / "run.yaml")
+    env_var = ["--var", f"env=vg{os.getpid()}"]
+    for args in (["up"], ["seed", "--table", "campaign_info", "--generate", "5", "--parallel", "1"],
+                 ["seed", "--table", "user_campaign", "--generate", "60", "--parallel", "1",
+                  "--mutate", "20"]):
+        r = run(pipewright, ["-f", spec, *env_var, *args], pw_env, timeout=120)
+        assert r.rc == 0, r.err
+    for _ in range(2):
+        r = vg(pipewright, valgrind, ["-f", spec, *env_var, "pipeline", "run"], pw_env)
+        assert r.rc == 0, r.err
+    r = vg(pipewright, valgrind, ["-f", spec, *env_var, "pipeline", "run", "--to", "s3://x"],
+           pw_env)
+    assert r.rc == 64 and "is not a file:// url" in r.err, r.err
