@@ -7,11 +7,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "pipeline/checkpoint.h"
 #include "pipeline/input.h"
+#include "pipeline/jsonapi.h"
 #include "pipeline/lake.h"
+#include "pipeline/lake_guard.h"
 #include "pipeline/run.h"
 #include "pipeline/state.h"
 #include "pipeline/transform.h"
+#include "pipeline/writers_lock.h"
 
 static int oom(struct pw_error *err)
 {
@@ -214,6 +218,42 @@ static int load_source(const struct backfill_options *o, struct feed *f,
     return scan_table(o->client, table, segs, o->scan_limit, scan_source_item, f, &rep->scan, err);
 }
 
+/* The spec's lake is shared with `pipeline run`: the backfill writes it under the same writers'
+ * lock (docs/checkpoints.md), so a runner's batch and the backfill never interleave. */
+struct guard {
+    struct jsonapi api;
+    char owner[128];
+    struct writers_lock lock;   /* borrows api and owner */
+};
+
+static int guard_lake(const struct backfill_options *o, struct guard *gd, struct lake **lake,
+                      struct pw_error *err)
+{
+    const struct spec_pipeline *pl = &o->spec->pipeline;
+    struct lake_guard g;
+    gd->api = jsonapi_client(o->client);
+    checkpoint_runner_id(gd->owner, sizeof gd->owner);
+    writers_lock_init(&gd->lock, &gd->api, pl->checkpoints.name.v, pl->name.v, gd->owner, 0);
+    writers_lock_guard(&gd->lock, &g);
+    struct lake *inner = *lake;
+    *lake = NULL;
+    return lake_guard_wrap(inner, &g, lake, err);
+}
+
+/* Old versions past their grace period, removed under the lake's lock (and the writers' lock). */
+static int collect(const struct backfill_options *o, struct lake *lake, struct backfill_report *rep,
+                   struct pw_error *err)
+{
+    int64_t grace = (o->grace_s < 0 ? PIPELINE_DEFAULT_GRACE_S : o->grace_s) * 1000000;
+    size_t removed = 0;
+    if (lake->ops->lock(lake, err) < 0)
+        return -1;
+    int rc = lake_gc(lake, wall_us(o), grace, &removed, err);
+    lake->ops->unlock(lake);
+    rep->run.versions_removed = removed;
+    return rc;
+}
+
 /* The transform here: the lake becomes the snapshot's transform. */
 static int run_local(const struct backfill_options *o, struct backfill_report *rep,
                      struct pw_error *err)
@@ -221,10 +261,13 @@ static int run_local(const struct backfill_options *o, struct backfill_report *r
     struct pipeline_options po = run_options(o);
     struct transform *tf = NULL;
     struct lake *lake = NULL;
+    struct guard gd;
     struct feed f = {.rep = &rep->run};
     int rc = -1;
     buf_init(&f.line, 0);
     if (transform_new(&o->spec->pipeline, &tf, err) < 0 || pipeline_open_lake(&po, tf, &lake, err) < 0)
+        goto done;
+    if (o->client && !o->to && guard_lake(o, &gd, &lake, err) < 0)
         goto done;
     struct state_options so = {
         .tf = tf,
@@ -239,11 +282,8 @@ static int run_local(const struct backfill_options *o, struct backfill_report *r
     if ((has_join(o) && load_dimension(o, &f, rep, err) < 0) || load_source(o, &f, rep, err) < 0 ||
         state_finish(f.st, &rep->run, err) < 0)
         goto done;
-    int64_t grace = (o->grace_s < 0 ? PIPELINE_DEFAULT_GRACE_S : o->grace_s) * 1000000;
-    size_t removed = 0;
-    if (lake_gc(lake, wall_us(o), grace, &removed, err) < 0)
+    if (collect(o, lake, rep, err) < 0)
         goto done;
-    rep->run.versions_removed = removed;
     rc = 0;
 done:
     if (rc < 0 && lake)

@@ -72,24 +72,9 @@ int stream_source_open(const struct pipeline_options *o, struct stream_source **
     return 0;
 }
 
-static int guard_acquire(void *ctx, struct pw_error *err)
-{
-    return writers_lock_acquire(&((struct stream_source *)ctx)->lock, err);
-}
-
-static int guard_keep(void *ctx, struct pw_error *err)
-{
-    return writers_lock_keep(&((struct stream_source *)ctx)->lock, err);
-}
-
-static void guard_release(void *ctx)
-{
-    writers_lock_release(&((struct stream_source *)ctx)->lock);
-}
-
 void stream_source_guard(struct stream_source *src, struct lake_guard *g)
 {
-    *g = (struct lake_guard){guard_acquire, guard_keep, guard_release, src};
+    writers_lock_guard(&src->lock, g);
 }
 
 /* ---- the dimension ---- */

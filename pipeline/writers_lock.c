@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pipeline/writers_lock.h"
+#include "pipeline/lake_guard.h"
 #include "provision/calls.h"
 
 #define BACKOFF_FIRST_MS 50L
@@ -81,4 +82,24 @@ void writers_lock_release(struct writers_lock *w)
     struct pw_error ignored;
     (void)checkpoint_release(&w->store, WRITERS_LOCK_SHARD, &ignored);
     w->held = 0;
+}
+
+static int guard_acquire(void *ctx, struct pw_error *err)
+{
+    return writers_lock_acquire(ctx, err);
+}
+
+static int guard_keep(void *ctx, struct pw_error *err)
+{
+    return writers_lock_keep(ctx, err);
+}
+
+static void guard_release(void *ctx)
+{
+    writers_lock_release(ctx);
+}
+
+void writers_lock_guard(struct writers_lock *w, struct lake_guard *g)
+{
+    *g = (struct lake_guard){guard_acquire, guard_keep, guard_release, w};
 }

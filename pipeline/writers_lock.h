@@ -47,4 +47,9 @@ int writers_lock_keep(struct writers_lock *w, struct pw_error *err);
 /* Lets it go (best effort). */
 void writers_lock_release(struct writers_lock *w);
 
+/* The lock as a lake's guard (pipeline/lake_guard.h): every writer of the spec's lake — the
+ * stream runner, a backfill — writes under it. w must outlive the wrapped lake. */
+struct lake_guard;
+void writers_lock_guard(struct writers_lock *w, struct lake_guard *g);
+
 #endif

@@ -202,6 +202,11 @@ def test_scan_backfill_rebuilds_the_lake_and_sets_the_checkpoints(lake, moto, bf
         assert cps[shard]["sequence"]["S"] == seq
         assert "owner" not in cps[shard]                        # the lease was let go
     assert rep["checkpoints"]["set"] is True
+    # The lake was written under the writers' lock `pipeline run` takes, then let go.
+    lock = ddb.get_item(TableName=CHECKPOINTS, ConsistentRead=True,
+                        Key={"pipeline": {"S": f"{PIPELINE}#lake"},
+                             "shard": {"S": "writers"}}).get("Item")
+    assert lock is not None and "owner" not in lock
     assert [s["sequence_number"] for s in rep["checkpoints"]["shards"]] == list(ends.values())
 
     # Changes after the backfill move the stream on; a second backfill moves the checkpoints
