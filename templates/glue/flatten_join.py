@@ -784,11 +784,13 @@ def input_store(path):
 
 
 def read_lines(path):
-    """(order, source, text, over-size) of every record of an export, on the driver."""
+    """(order, file, text, over-size) of every record of the dimension's export, on the
+    driver; the file as named, as the C pipeline names a --dimension-file."""
     store, key = input_store(path)
     for i, name in enumerate(store.files(key)):
+        shown = path if store.s3 or name == key else name
         for no, text, over in lines_of(name, store.read(name)):
-            yield (i, no), os.path.basename(name), text, over
+            yield (i, no), shown, text, over
 
 
 # ---- the dimension (pipeline/dim.c), built on the driver and broadcast ----------------------
@@ -799,10 +801,13 @@ class Dimension:
         for order, source, text, over in lines:
             rec = parse_json(text) if not over else None
             item = rec["Item"] if isinstance(rec, dict) and isinstance(rec.get("Item"), dict) else rec
+            if not isinstance(rec, dict):       # state_dim.c load_lines: no item, no key
+                why = "dimension item longer than 4194304 bytes" if over else \
+                    "dimension item: not a JSON object"
+                self.bad.append(quarantine_line(why, source, order[1], text))
+                continue
             key = None
             try:
-                if rec is None:
-                    raise Bad("not valid JSON")
                 check_item(item)
                 key = key_text(item, cfg.dim_keys)
                 rows = dimension_rows(cfg, item)
