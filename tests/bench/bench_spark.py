@@ -31,10 +31,13 @@ SPEC = REPO / "examples" / "whitecube" / "pipewright.yaml"
 
 
 def lake_digest(lake: Path) -> dict:
-    """{partition: digest} from the manifests a reader's links point at."""
+    """{partition: (digest, rows)} from the manifests a reader's links point at."""
     table = lake / "user_campaign_tasks"
-    return {p.name: json.loads((p / "_manifest.json").read_text())["digest"]
-            for p in table.iterdir()}
+    out = {}
+    for p in table.iterdir():
+        m = json.loads((p / "_manifest.json").read_text())
+        out[p.name] = (m["digest"], m["rows"])
+    return out
 
 
 def main() -> int:
@@ -48,7 +51,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = base_env(tmp / "home")
-        records, dims = gen_stream.generate(int(args.items * 1.03), seed=2)
+        records, dims = gen_stream.generate(int(args.items * 1.15), seed=2)
         items = {}
         for r in records:               # an export holds each item once, as it is now
             key = tuple(r["dynamodb"]["Keys"][k]["S"] for k in ("userID", "campaignID"))
@@ -78,12 +81,16 @@ def main() -> int:
             if p.returncode != 0:
                 raise SystemExit(f"bench_spark: pipewright failed: {p.stderr[-2000:]}")
             t0 = time.perf_counter()
-            report = spark_submit(job_arguments(SPEC, export, dim, b), tmp, parallelism=2,
-                                  memory="2g")
+            spark_submit(job_arguments(SPEC, export, dim, b), tmp, parallelism=2, memory="2g")
             s_walls.append(time.perf_counter() - t0)
-            rows = json.loads(p.stdout)["rows_written"]
-            if i == 0 and (lake_digest(a) != lake_digest(b) or report["rows_written"] != rows):
-                raise SystemExit("bench_spark: the two lakes differ")
+            # The C run's rows_written counts partitions rewritten by later batches again: the
+            # lake's rows are the manifests' sum.
+            lake = lake_digest(a)
+            rows = sum(r for _, r in lake.values())
+            if i == 0 and lake != lake_digest(b):
+                bad = sorted(k for k in lake if lake[k] != lake_digest(b).get(k))
+                raise SystemExit(f"bench_spark: the two lakes differ in {len(bad)} partitions, "
+                                 f"first {bad[:3]}")
             print(f"  round {i + 1}: C {c_walls[-1]:.2f} s, Spark {s_walls[-1]:.2f} s", flush=True)
     c, s = median(c_walls), median(s_walls)
     result.rows = [

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,19 @@ def render(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def kept_sections(ran: set) -> str:
+    """The sections of docs/performance.md whose benchmark did not run this time (BENCH=...
+    picks some), so running one benchmark does not drop the others' figures."""
+    if not OUT.exists():
+        return ""
+    kept = []
+    for sec in OUT.read_text().split("\n## ")[1:]:
+        m = re.search(r"BENCH=([a-z_]+)`", sec)
+        if m and m.group(1) not in ran:
+            kept.append("## " + sec.rstrip("\n") + "\n")
+    return "".join(kept)
+
+
 def main() -> int:
     results, failed = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,7 +78,7 @@ def main() -> int:
                 continue
             results.append(json.loads(out.read_text()))
     if results:
-        OUT.write_text(render(results))
+        OUT.write_text(render(results) + kept_sections({r["name"] for r in results}))
         print(f"\nwrote {OUT.relative_to(REPO)}")
     if failed:
         print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
