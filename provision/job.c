@@ -74,6 +74,22 @@ static cJSON *columns_json(const struct spec_pipeline *p)
     return list;
 }
 
+/* The table's key as [[name, type], ...]: the job makes the same key text as the pipeline
+ * (the order of items in a partition, which duplicate wins) and quarantines the same items. */
+static cJSON *key_json(const struct spec_table *t)
+{
+    cJSON *list = cJSON_CreateArray();
+    const struct spec_attr *attrs[2] = {&t->key.hash, &t->key.range};
+    for (size_t i = 0; list && i < 2; i++) {
+        if (!spec_str_set(attrs[i]->name))
+            continue;
+        const char *type = attrs[i]->type == SPEC_ATTR_N ? "N" : attrs[i]->type == SPEC_ATTR_B ? "B" : "S";
+        const char *pair[2] = {attrs[i]->name.v, type};
+        cJSON_AddItemToArray(list, cJSON_CreateStringArray(pair, 2));
+    }
+    return list;
+}
+
 static const char *empty_name(enum spec_empty e)
 {
     return e == SPEC_EMPTY_KEEP ? "keep" : "drop";
@@ -82,17 +98,19 @@ static const char *empty_name(enum spec_empty e)
 int job_pipeline_arguments(const struct spec *s, struct kvlist *out)
 {
     const struct spec_pipeline *p = &s->pipeline;
-    char location[1400];
+    char location[1400], size[24];
     int rc = 0;
     if (!p->present)
         return 0;
     rc |= set_arg(out, "--source_table", p->source->name.v);
+    rc |= set_json_arg(out, "--source_key", key_json(p->source));
     if (spec_str_set(p->explode.attribute)) {
         rc |= set_arg(out, "--explode", p->explode.attribute.v);
         rc |= set_arg(out, "--explode_empty", empty_name(p->explode.empty));
     }
     if (p->join.table) {
         rc |= set_arg(out, "--dimension_table", p->join.table->name.v);
+        rc |= set_json_arg(out, "--dimension_key", key_json(p->join.table));
         if (spec_str_set(p->join.explode.attribute)) {
             rc |= set_arg(out, "--dimension_explode", p->join.explode.attribute.v);
             rc |= set_arg(out, "--dimension_explode_empty", empty_name(p->join.explode.empty));
@@ -110,6 +128,14 @@ int job_pipeline_arguments(const struct spec *s, struct kvlist *out)
     }
     rc |= glue_output_location(s, location, sizeof location);
     rc |= set_arg(out, "--output_path", location);
+    rc |= set_arg(out, "--output_prefix", p->output.prefix.v);
+    rc |= set_arg(out, "--quarantine_prefix", p->output.quarantine_prefix.v);
+    snprintf(size, sizeof size, "%llu", (unsigned long long)p->output.target_file_size);
+    rc |= set_arg(out, "--target_file_size", size);
+    if (p->output.bucket) {         /* an S3 lake: the job switches the Glue table's partitions */
+        rc |= set_arg(out, "--database", s->database.v);
+        rc |= set_arg(out, "--table", p->output.table.v);
+    }
     rc |= set_arg(out, "--output_format", p->output.format == SPEC_FORMAT_CSV ? "csv" : "jsonl");
     rc |= set_arg(out, "--output_compression", p->output.compression == SPEC_COMPRESS_NONE ? "none" : "gzip");
     rc |= set_arg(out, "--output_header", res_bool(p->output.header));
