@@ -77,6 +77,7 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
             return PW_EXIT_USAGE;
         o.grace_s = n;
     }
+    o.tmp_dir = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
     if (!o.from_file)
         return cli_usage_error("pipeline run", "reading the DynamoDB stream is not built yet: "
                                "give --from-file FILE");
