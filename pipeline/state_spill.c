@@ -32,8 +32,8 @@
 
 #include "pipeline/state_int.h"
 
-#define PART_BUFFER ((size_t)64 << 10)      /* a partition's spill is appended past this */
-#define ALL_BUFFERS ((size_t)16 << 20)      /* every spill is appended past this, in all */
+#define PART_BUFFER ((size_t)32 << 10)      /* a partition's spill is appended past this */
+#define ALL_BUFFERS ((size_t)4 << 20)       /* every spill is appended past this, in all */
 
 struct spill_part {
     struct buf data;                /* not yet appended to the file */
