@@ -138,6 +138,7 @@ int cmd_pipeline_run(struct cli *cli, int argc, char **argv)
     if (o.from_file && (o.follow || once || max || lease))
         return cli_usage_error("pipeline run", "--once, --follow, --max-records and --lease read "
                                "the stream: not with --from-file");
+    o.tmp_dir = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
 
     struct spec *spec = NULL;
     struct stackcmd sc;

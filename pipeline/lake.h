@@ -94,6 +94,8 @@ struct lake_ops {
 struct lake {
     const struct lake_ops *ops;
     char *where;            /* for messages: "file:///tmp/lake/user_campaign_tasks/" */
+    const char *local;      /* a local folder on the lake's file system, for a run's temporary
+                               files (file://: DIR), or NULL */
 };
 
 /* Opens the file:// lake at url ("file:///abs" or "file://relative") with the table under

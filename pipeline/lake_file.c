@@ -629,6 +629,7 @@ int lake_file_open(const char *url, const char *prefix, const char *quarantine_p
         fl_free(&fl->base);
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
     }
+    fl->base.local = fl->root;
     if (mkdir_p(fl->root, err) < 0) {
         fl_free(&fl->base);
         return -1;

@@ -249,6 +249,11 @@ static int run(const struct pipeline_options *o, struct pipeline_report *rep, st
         .snapshot = snapshot,
         .batch_bytes = o->batch_bytes,
         .batch_records = o->batch_records,
+        /* A file is known whole: applied partition by partition (state_spill.c), beside the
+         * lake when it is local; unless batches were asked for. The stream is read in batches:
+         * each one must be in the lake before its checkpoint is committed. */
+        .spill_dir = src || o->batch_records || o->batch_bytes ? NULL
+                     : lake->local ? lake->local : o->tmp_dir,
         .now_us = o->now_us,
         .clock_ctx = o->clock_ctx,
     };

@@ -27,6 +27,7 @@ struct pipeline_options {
     const char *dimension_file;     /* the join table; NULL: the lake's copy from the last run */
     size_t batch_records;           /* 0: by size only */
     size_t batch_bytes;             /* 0: the default (64 MiB) */
+    const char *tmp_dir;            /* temporary files when the lake has no local folder (S3) */
     int parse_only;                 /* read and decode the records only: the benchmark's floor */
     int64_t grace_s;                /* old versions are kept this long; < 0: the default */
     int64_t (*now_us)(void *ctx);   /* the clock; NULL: the real one */

@@ -34,6 +34,8 @@ int64_t state_now_us(const struct state *s)
 
 /* ---- the transform's fingerprint in the lake ---- */
 
+static int write_meta(struct state *s, struct pw_error *err);
+
 static int read_meta(struct state *s, struct pw_error *err)
 {
     struct buf b;
@@ -66,6 +68,12 @@ static int read_meta(struct state *s, struct pw_error *err)
         s->meta_written = 1;
     cJSON_Delete(j);
     return 0;
+}
+
+/* The fingerprint, when it is not the lake's yet. */
+int state_write_meta(struct state *s, struct pw_error *err)
+{
+    return s->meta_written && !s->rerender_all ? 0 : write_meta(s, err);
 }
 
 static int write_meta(struct state *s, struct pw_error *err)
@@ -114,7 +122,7 @@ int state_new(const struct state_options *o, struct state **out, struct pw_error
     jsonl_batch_init(&s->log, LAKE_CHANGES, "c");
     if (s->tf->has_join)
         dim_init(&s->dim, s->tf);
-    if (read_meta(s, err) < 0) {
+    if (read_meta(s, err) < 0 || (o->spill_dir && state_spill_begin(s, o->spill_dir, err) < 0)) {
         state_free(s);
         return -1;
     }
@@ -122,7 +130,7 @@ int state_new(const struct state_options *o, struct state **out, struct pw_error
     return 0;
 }
 
-static void entry_clear(struct entry *e)
+void state_entry_clear(struct entry *e)
 {
     free(e->record);
     free(e->part);
@@ -135,16 +143,21 @@ static void entry_clear(struct entry *e)
     e->record_len = e->rows_len = e->n_rows = e->n_affinity = 0;
 }
 
-static void batch_clear(struct state *s)
+void state_entries_clear(struct state *s)
 {
     struct strmap_slot *slot;
     for (size_t i = 0; strmap_next(&s->batch, &i, &slot);) {
         struct entry *e = slot->value;
-        entry_clear(e);
+        state_entry_clear(e);
         lake_names_release(&e->old);
         free(e);
     }
     strmap_release(&s->batch);
+}
+
+static void batch_clear(struct state *s)
+{
+    state_entries_clear(s);
     strmap_release(&s->dim_changed);
     s->batch_bytes = s->batch_records = 0;
 }
@@ -154,6 +167,7 @@ void state_free(struct state *s)
     if (!s)
         return;
     batch_clear(s);
+    state_spill_free(s->spill);
     strmap_release(&s->seen);
     if (s->tf->has_join)
         dim_release(&s->dim);
@@ -201,7 +215,7 @@ static int log_change(struct state *s, const struct change *c)
 }
 
 /* The batch's change log, named by its sequence range (or its content, without one). */
-static int flush_log(struct state *s, struct pw_error *err)
+int state_flush_log(struct state *s, struct pw_error *err)
 {
     char name[140];
     snprintf(name, sizeof name, "%s-%s", s->log_first, s->log_last);
@@ -269,7 +283,7 @@ static int take_image(struct state *s, struct entry *e, const struct change *c,
     s->batch_bytes += e->record_len + e->rows_len;
 done:
     if (rc < 0)
-        entry_clear(e);
+        state_entry_clear(e);
     buf_release(&rows);
     buf_release(&part);
     return rc;
@@ -299,6 +313,11 @@ static int apply(struct state *s, const struct change *c, struct pipeline_report
 int state_apply(struct state *s, const struct change *c, struct pipeline_report *rep,
                 struct pw_error *err)
 {
+    /* Spilling needs each change's old partition: a change without an old image ends it (what
+     * was spilled is applied), and the batches take over, searching for the old rows. */
+    if (s->spill && !c->old_image && (c->op == CHANGE_MODIFY || c->op == CHANGE_REMOVE) &&
+        state_spill_end(s, rep, err) < 0)
+        return -1;
     return state_with_record(s, c, apply, rep, err);
 }
 
@@ -367,10 +386,9 @@ static int apply(struct state *s, const struct change *c, struct pipeline_report
         e->old_unknown = 1;
     }
     s->batch_bytes -= e->record_len + e->rows_len;
-    entry_clear(e);
-    if (c->op == CHANGE_REMOVE)
-        return 0;
-    return take_image(s, e, c, rep, err);
+    state_entry_clear(e);
+    rc = c->op == CHANGE_REMOVE ? 0 : take_image(s, e, c, rep, err);
+    return rc == 0 && s->spill ? state_spill_entry(s, e, err) : rc;
 }
 
 int state_batch_full(const struct state *s)
@@ -381,13 +399,7 @@ int state_batch_full(const struct state *s)
 
 /* ---- flushing: one job per partition to rewrite ---- */
 
-struct job {
-    struct entry **entries;         /* the batch's items now in this partition */
-    size_t n, cap;
-    int redo;                       /* re-render the items kept, not copy their rows */
-};
-
-static struct job *job_of(struct strmap *jobs, const char *part)
+struct job *state_job_of(struct strmap *jobs, const char *part)
 {
     int created;
     struct strmap_slot *slot = strmap_put(jobs, part, strlen(part), &created);
@@ -398,7 +410,7 @@ static struct job *job_of(struct strmap *jobs, const char *part)
     return slot ? slot->value : NULL;
 }
 
-static int job_add(struct job *j, struct entry *e)
+int state_job_add(struct job *j, struct entry *e)
 {
     if (j->n == j->cap) {
         size_t cap = j->cap ? j->cap * 2 : 16;
@@ -412,7 +424,7 @@ static int job_add(struct job *j, struct entry *e)
     return 0;
 }
 
-static void jobs_release(struct strmap *jobs)
+void state_jobs_release(struct strmap *jobs)
 {
     struct strmap_slot *slot;
     for (size_t i = 0; strmap_next(jobs, &i, &slot);) {
@@ -500,7 +512,7 @@ static int emit_entry(struct state *s, struct part_writer *w, struct entry *e,
 /* Writes the new version of one partition: the items kept from the current version, merged
  * in key order with the batch's items that now belong here. What to switch is added to
  * publish or remove; the switch itself comes after every version is written and synced. */
-static int rewrite(struct state *s, const char *part, struct job *job, const char *version,
+int state_rewrite(struct state *s, const char *part, struct job *job, const char *version,
                    struct lake_names *publish, struct lake_names *remove,
                    struct pipeline_report *rep, struct pw_error *err)
 {
@@ -611,7 +623,7 @@ done:
 
 /* Partitions to rewrite beyond the batch's own: those whose rows the dimension changed, those
  * written with another transform, and those that hold a key whose old image is unknown. */
-static int sweep(struct state *s, struct strmap *jobs, int unknown, struct pw_error *err)
+int state_sweep(struct state *s, struct strmap *jobs, int unknown, struct pw_error *err)
 {
     struct lake_names parts = {0};
     struct buf cur;
@@ -648,7 +660,7 @@ static int sweep(struct state *s, struct strmap *jobs, int unknown, struct pw_er
         }
         part_manifest_release(&m);
         if (rc == 0 && touch) {
-            struct job *j = job_of(jobs, p);
+            struct job *j = state_job_of(jobs, p);
             if (!j)
                 rc = oom(err);
             else
@@ -667,7 +679,7 @@ static int name_cmp(const void *a, const void *b)
 
 /* The new versions' files are made durable before any is published, and the switches after,
  * once per batch rather than once per file. */
-static int switch_all(struct state *s, const struct lake_names *publish,
+int state_switch_all(struct state *s, const struct lake_names *publish,
                       const struct lake_names *remove, const char *version, struct pw_error *err)
 {
     if (!publish->n && !remove->n)
@@ -688,7 +700,7 @@ static int switch_all(struct state *s, const struct lake_names *publish,
     return s->lake->ops->sync(s->lake, err);
 }
 
-static int next_version(struct state *s, char *out, size_t n)
+int state_next_version(struct state *s, char *out, size_t n)
 {
     int64_t t = state_now_us(s);
     if (t <= s->last_version_us)
@@ -705,8 +717,13 @@ int state_flush(struct state *s, struct pipeline_report *rep, struct pw_error *e
     char version[40];
     int rc = -1, unknown = 0;
     strmap_init(&jobs);
+    if (s->spill) {                 /* the partitions wait for state_spill_end */
+        s->batch_bytes = s->batch_records = 0;
+        rc = jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 ? -1 : state_flush_log(s, err);
+        goto done;
+    }
     if (!s->batch.len && !s->dim_changed.len && !s->rerender_all) {
-        rc = jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 ? -1 : flush_log(s, err);
+        rc = jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 ? -1 : state_flush_log(s, err);
         goto done;
     }
     if (s->lake->ops->lock(s->lake, err) < 0)
@@ -715,20 +732,20 @@ int state_flush(struct state *s, struct pipeline_report *rep, struct pw_error *e
     for (size_t i = 0; strmap_next(&s->batch, &i, &slot);) {
         struct entry *e = slot->value;
         struct job *j;
-        if (e->part && (!(j = job_of(&jobs, e->part)) || job_add(j, e) < 0)) {
+        if (e->part && (!(j = state_job_of(&jobs, e->part)) || state_job_add(j, e) < 0)) {
             oom(err);
             goto done;
         }
         for (size_t k = 0; k < e->old.n; k++)
-            if (!job_of(&jobs, e->old.items[k])) {
+            if (!state_job_of(&jobs, e->old.items[k])) {
                 oom(err);
                 goto done;
             }
         unknown |= e->old_unknown;
     }
-    if ((unknown || s->dim_changed.len || s->rerender_all) && sweep(s, &jobs, unknown, err) < 0)
+    if ((unknown || s->dim_changed.len || s->rerender_all) && state_sweep(s, &jobs, unknown, err) < 0)
         goto done;
-    if (next_version(s, version, sizeof version) < 0) {
+    if (state_next_version(s, version, sizeof version) < 0) {
         pw_fail(err, PW_EXIT_FAILED, "the clock is out of range");
         goto done;
     }
@@ -742,15 +759,15 @@ int state_flush(struct state *s, struct pipeline_report *rep, struct pw_error *e
         names[n++] = slot->key;
     qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n; i++)
-        if (rewrite(s, names[i], strmap_get(&jobs, names[i], strlen(names[i])), version, &publish,
+        if (state_rewrite(s, names[i], strmap_get(&jobs, names[i], strlen(names[i])), version, &publish,
                     &remove, rep, err) < 0)
             goto done;
-    if (switch_all(s, &publish, &remove, version, err) < 0)
+    if (state_switch_all(s, &publish, &remove, version, err) < 0)
         goto done;
-    if (jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 || flush_log(s, err) < 0 ||
+    if (jsonl_batch_flush(&s->q, s->lake, NULL, err) < 0 || state_flush_log(s, err) < 0 ||
         state_save_dimension(s, err) < 0)
         goto done;
-    if ((!s->meta_written || s->rerender_all) && write_meta(s, err) < 0)
+    if (state_write_meta(s, err) < 0)
         goto done;
     s->rerender_all = 0;
     rep->batches++;
@@ -759,7 +776,7 @@ int state_flush(struct state *s, struct pipeline_report *rep, struct pw_error *e
 done:
     s->lake->ops->unlock(s->lake);
     free(names);
-    jobs_release(&jobs);
+    state_jobs_release(&jobs);
     lake_names_release(&publish);
     lake_names_release(&remove);
     return rc;
@@ -767,6 +784,8 @@ done:
 
 int state_finish(struct state *s, struct pipeline_report *rep, struct pw_error *err)
 {
+    if (s->spill && state_spill_end(s, rep, err) < 0)
+        return -1;
     if (state_flush(s, rep, err) < 0)
         return -1;
     if (s->o.snapshot) {
@@ -776,7 +795,7 @@ int state_finish(struct state *s, struct pipeline_report *rep, struct pw_error *
         int rc = s->lake->ops->lock(s->lake, err);
         if (rc == 0)
             rc = s->lake->ops->partitions(s->lake, 0, &parts, err);
-        if (rc == 0 && next_version(s, version, sizeof version) < 0)
+        if (rc == 0 && state_next_version(s, version, sizeof version) < 0)
             rc = pw_fail(err, PW_EXIT_FAILED, "the clock is out of range");
         struct lake_names gone = {0}, none = {0};
         for (size_t i = 0; rc == 0 && i < parts.n; i++) {
@@ -786,7 +805,7 @@ int state_finish(struct state *s, struct pipeline_report *rep, struct pw_error *
             rep->partitions_removed += rc == 0;
         }
         if (rc == 0)
-            rc = switch_all(s, &none, &gone, version, err);
+            rc = state_switch_all(s, &none, &gone, version, err);
         lake_names_release(&gone);
         lake_names_release(&parts);
         s->lake->ops->unlock(s->lake);

@@ -41,6 +41,11 @@ struct state_options {
     size_t batch_bytes;             /* flush when the batch holds this much (0: 64 MiB, or no
                                        limit when batch_records is set) */
     size_t batch_records;           /* ... or this many changes (0: no limit) */
+    /* A whole input known in advance (a file): its changes are spilled, per partition, to
+     * files in a new folder made in spill_dir, and state_finish writes each partition once
+     * (docs/transform.md §6). NULL: batches (a stream, whose checkpoints need the lake
+     * written per batch). */
+    const char *spill_dir;
     /* The clock, in microseconds since 1970 (version ids); NULL: the real one. */
     int64_t (*now_us)(void *ctx);
     void *clock_ctx;

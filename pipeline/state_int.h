@@ -46,7 +46,45 @@ struct state {
     struct jsonl_batch log;         /* the batch's changes, with output.mode: changes */
     char log_first[64], log_last[64];   /* their first and last sequence numbers */
     int64_t last_version_us;
+    struct spill *spill;            /* spilling (state_options.spill_dir), until state_spill_end */
 };
+
+/* The batch's items that now belong to one partition to rewrite. */
+struct job {
+    struct entry **entries;
+    size_t n, cap;
+    int redo;                       /* re-render the items kept, not copy their rows */
+};
+
+struct job *state_job_of(struct strmap *jobs, const char *part);
+int state_job_add(struct job *j, struct entry *e);
+void state_jobs_release(struct strmap *jobs);
+void state_entry_clear(struct entry *e);
+/* Frees the batch's entries (not the dimension's changes). */
+void state_entries_clear(struct state *s);
+int state_flush_log(struct state *s, struct pw_error *err);
+int state_write_meta(struct state *s, struct pw_error *err);
+int state_next_version(struct state *s, char *out, size_t n);
+/* Partitions to rewrite beyond the batch's own (the dimension's, another transform's, and with
+ * unknown, those holding a batch key whose old image is unknown) into jobs. */
+int state_sweep(struct state *s, struct strmap *jobs, int unknown, struct pw_error *err);
+/* Writes the new version of part (its current items merged with job's; the batch's other keys
+ * dropped) and adds part to publish or remove. */
+int state_rewrite(struct state *s, const char *part, struct job *job, const char *version,
+                  struct lake_names *publish, struct lake_names *remove,
+                  struct pipeline_report *rep, struct pw_error *err);
+/* Syncs, switches publish and remove to version, syncs. */
+int state_switch_all(struct state *s, const struct lake_names *publish,
+                     const struct lake_names *remove, const char *version, struct pw_error *err);
+
+/* ---- spilling (state_spill.c) ---- */
+struct spill;
+int state_spill_begin(struct state *s, const char *dir, struct pw_error *err);
+/* Writes the change e (just applied) to the spills of its partitions, and drops it. */
+int state_spill_entry(struct state *s, struct entry *e, struct pw_error *err);
+/* Applies every spill, each partition written once, in one version; then batches. */
+int state_spill_end(struct state *s, struct pipeline_report *rep, struct pw_error *err);
+void state_spill_free(struct spill *sp);
 
 int64_t state_now_us(const struct state *s);
 
