@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from countingproxy import CountingProxy  # noqa: E402
 from fakestreams import FakeShard, FakeStreams  # noqa: E402
+from onlinestack import moto_stream_records  # noqa: E402
 from util import SANITIZER_REPORT, one_error_line, out_json, pipewright_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,18 +168,7 @@ def checkpoint_items(boto, pipeline=PIPELINE) -> dict:
 
 def stream_records(boto) -> list[dict]:
     """Every record moto's stream of the source table holds, read with boto3."""
-    arn = boto("dynamodb").describe_table(TableName=SOURCE)["Table"]["LatestStreamArn"]
-    s = boto("dynamodbstreams")
-    shard = s.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    it = s.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    out = []
-    while True:
-        page = s.get_records(ShardIterator=it, Limit=1000)
-        if not page["Records"]:
-            return out
-        out += page["Records"]
-        it = page["NextShardIterator"]
+    return moto_stream_records(boto("dynamodb"), boto("dynamodbstreams"), SOURCE)
 
 
 def seqs(batches) -> list[str]:

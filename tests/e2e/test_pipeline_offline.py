@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from transform_ref import Cell, Config, Reference, read_jsonl_row
+from lakeread import expected_rows, parse_part
+from transform_ref import Cell, Config, Reference
 from util import REPO, load_json, to_dynamodb_json
 
 sys.path.insert(0, str(REPO / "tests" / "bench"))
@@ -76,24 +77,9 @@ class Lake:
             rows = []
             files = sorted(f for f in p.iterdir() if f.name.startswith("part-"))
             for f in files:
-                data = f.read_bytes()
-                if f.name.endswith(".gz"):
-                    data = gzip.decompress(data)
-                text = data.decode("utf-8")
-                rows += self.parse(text)
+                rows += parse_part(self.cfg, f.name, f.read_bytes())
             out[p.name] = rows
         return out
-
-    def parse(self, text):
-        if self.cfg.fmt == "jsonl":
-            assert text == "" or text.endswith("\n")
-            return [read_jsonl_row(line) for line in text.split("\n")[:-1]]
-        recs = csv_records(text)
-        names = [c.name for c in self.cfg.columns]
-        if self.cfg.header:
-            assert [v for v, _ in recs[0]] == names
-            recs = recs[1:]
-        return [list(zip(names, [csv_cell(v, q) for v, q in r])) for r in recs]
 
     def links(self) -> dict:
         return {p.name: os.readlink(p) for p in self.table.iterdir() if p.is_symlink()}
@@ -109,62 +95,9 @@ class Lake:
         return out
 
 
-def csv_records(text):
-    """RFC 4180, CRLF line ends; each field as (text, was_quoted)."""
-    recs, fields, i, n = [], [], 0, len(text)
-    while i < n:
-        if text[i] == '"':
-            j, val = i + 1, []
-            while True:
-                k = text.index('"', j)
-                val.append(text[j:k])
-                if k + 1 < n and text[k + 1] == '"':
-                    val.append('"')
-                    j = k + 2
-                    continue
-                i = k + 1
-                break
-            fields.append(("".join(val), True))
-        else:
-            j = i
-            while j < n and text[j] not in ",\r":
-                j += 1
-            fields.append((text[i:j], False))
-            i = j
-        if text.startswith("\r\n", i):
-            recs.append(fields)
-            fields = []
-            i += 2
-        elif i < n and text[i] == ",":
-            i += 1
-            if text.startswith("\r\n", i):
-                fields.append(("", False))
-        else:
-            raise AssertionError(f"bad csv at {i}: {text[i:i + 40]!r}")
-    assert not fields, "the last record has no CRLF"
-    return recs
-
-
-def csv_cell(v, quoted):
-    return None if (v == "" and not quoted) else v
-
-
-def as_csv(rows):
-    """Reference rows as a CSV reader sees them: text, null as None."""
-    def text(c):
-        if c is None:
-            return None
-        if c.kind == "bool":
-            return "true" if c.value else "false"
-        return str(c.value)
-    return [[(k, text(c)) for k, c in r] for r in rows]
-
-
 def expect_lake(lake: Lake, ref: Reference):
     got = lake.partitions()
-    want = ref.lake()
-    if lake.cfg.fmt == "csv":
-        want = {p: as_csv(rows) for p, rows in want.items()}
+    want = expected_rows(lake.cfg, ref.lake())
     assert sorted(got) == sorted(want), "partitions differ"
     for p in want:
         assert len(got[p]) == len(want[p]), f"{p}: {len(got[p])} rows, expected {len(want[p])}"

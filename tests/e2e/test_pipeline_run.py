@@ -35,13 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from countingproxy import CountingProxy  # noqa: E402
 from fakestreams import FakeShard, FakeStreams  # noqa: E402
 from motoserver import ACCOUNT_ID  # noqa: E402
-from transform_ref import Config, Reference, read_jsonl_row  # noqa: E402
-from util import SANITIZER_REPORT, pipewright_path  # noqa: E402
+from onlinestack import OnlineStack  # noqa: E402
+from transform_ref import Reference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "e2e" / "provision" / "run.yaml"
 REGION = "ap-south-1"
-PREFIX = "user_campaign_tasks/"
 TABLE = "user_campaign_tasks"
 
 
@@ -49,105 +48,28 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-class Stack:
+class Stack(OnlineStack):
     """One provisioned copy of run.yaml (its own env), and what a test reads back."""
 
     def __init__(self, moto, run_pw, pw_env, env: str):
-        self.moto, self.run_pw, self.pw_env, self.env = moto, run_pw, pw_env, env
+        super().__init__(moto, run_pw, pw_env, SPEC, env, REGION,
+                         bucket=f"pwrun-curated-{env}-{ACCOUNT_ID}", database=f"pwrun_{env}",
+                         table=TABLE)
         self.facts = f"user_Campaign-{env}"
         self.dims = f"campaignInfo-{env}"
-        self.bucket = f"pwrun-curated-{env}-{ACCOUNT_ID}"
-        self.database = f"pwrun_{env}"
         self.checkpoints = f"pwrun-checkpoints-{env}"
-        self.topic = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:pwrun-{env}-events"
-        self.cfg = Config.from_spec(SPEC)
-        self.ddb = moto.client("dynamodb", REGION)
-        self.s3 = moto.client("s3", REGION)
-        self.glue = moto.client("glue", REGION)
-
-    def pw(self, *args, env=None, timeout=300):
-        return self.run_pw(["-f", SPEC, "--var", f"env={self.env}", *args], env=env or self.pw_env,
-                           timeout=timeout)
-
-    def seed(self, *args):
-        r = self.pw("seed", "--parallel", "1", *args)
-        assert r.rc == 0, r.err
-
-    def run(self, *args, env=None, timeout=300) -> dict:
-        r = self.pw("pipeline", "run", "--output", "json", *args, env=env, timeout=timeout)
-        assert r.rc == 0, r.err
-        assert not SANITIZER_REPORT.search(r.err), r.err
-        return json.loads(r.out)
-
-    # -- what the tables hold, and what the lake should be --
-
-    def scan(self, table) -> list[dict]:
-        items, kw = [], {}
-        while True:
-            page = self.ddb.scan(TableName=table, ConsistentRead=True, **kw)
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kw = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        self.topic = f"pwrun-{env}-events"
 
     def reference(self) -> Reference:
-        ref = Reference(self.cfg, self.scan(self.dims))
-        ref.apply_records([{"Item": it} for it in self.scan(self.facts)])
-        return ref
-
-    # -- what the lake holds, as Athena reads it --
-
-    def partitions(self) -> dict:
-        out = {}
-        for page in self.glue.get_paginator("get_partitions").paginate(
-                DatabaseName=self.database, TableName=TABLE):
-            for p in page["Partitions"]:
-                out[p["Values"][0]] = p["StorageDescriptor"]["Location"]
-        return out
-
-    def keys(self, prefix: str) -> list[str]:
-        out = []
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                       Prefix=prefix):
-            out += [o["Key"] for o in page.get("Contents", [])]
-        return sorted(out)
-
-    def read_lake(self) -> dict:
-        """{partition folder: rows} from each Glue partition's location."""
-        out = {}
-        for value, loc in self.partitions().items():
-            base = f"s3://{self.bucket}/{PREFIX}createdAt_date={value}/v="
-            assert loc.startswith(base) and loc.endswith("/"), loc
-            key_prefix = loc[len(f"s3://{self.bucket}/"):]
-            keys = self.keys(key_prefix)
-            assert f"{key_prefix}_manifest.json" in keys, keys
-            rows = []
-            for k in keys:
-                if k.rsplit("/", 1)[1].startswith("part-"):
-                    body = gzip.decompress(self.s3.get_object(Bucket=self.bucket, Key=k)["Body"].read())
-                    rows += [read_jsonl_row(line) for line in body.decode().split("\n")[:-1]]
-            out[f"createdAt_date={value}"] = rows
-        return out
+        return super().reference(self.facts, self.dims)
 
     def assert_lake_is_reference(self) -> Reference:
         ref = self.reference()
-        want = ref.lake()
-        got = self.read_lake()
-        assert set(got) == set(want), (sorted(set(got) ^ set(want)))[:10]
-        for part in want:
-            assert got[part] == want[part], part
-        # The folders: a partition folder with a current version is exactly a Glue partition.
-        folders = {k[len(PREFIX):].split("/", 1)[0] for k in self.keys(PREFIX)}
-        assert set(want) <= folders
+        self.assert_lake_is(ref.lake())
         return ref
 
     def messages(self) -> list[tuple[str, str]]:
-        """(subject, message) of every SNS message sent to the pipeline's topic, in order."""
-        data = self.moto.data()
-        for t in data["sns"]["Topic"]:
-            if t["arn"] == self.topic:
-                return [(n[2], n[1]) for n in t["sent_notifications"]]
-        return []
+        return super().messages(self.topic)
 
     def checkpoint_items(self) -> dict:
         items = self.ddb.scan(TableName=self.checkpoints, ConsistentRead=True)["Items"]
@@ -396,22 +318,6 @@ def test_crash_at_random_instants_ends_with_the_reference_lake(stack, pipewright
 
 # ---- two runners at once ------------------------------------------------------------------------
 
-def moto_stream(st: Stack) -> list[dict]:
-    """Every record moto's stream of the fact table holds, with boto3."""
-    arn = st.ddb.describe_table(TableName=st.facts)["Table"]["LatestStreamArn"]
-    s = st.moto.client("dynamodbstreams", REGION)
-    shard = s.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    it = s.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    out = []
-    while True:
-        page = s.get_records(ShardIterator=it, Limit=1000)
-        if not page["Records"]:
-            return out
-        out += page["Records"]
-        it = page["NextShardIterator"]
-
-
 def test_two_runners_at_once_split_the_shards(stack, pipewright, pw_env, moto):
     """moto has one shard per stream: the same records (moto's, of a seeded and mutated table)
     are spread over 4 shards of the fake Streams endpoint by item key, so each item's changes
@@ -420,7 +326,7 @@ def test_two_runners_at_once_split_the_shards(stack, pipewright, pw_env, moto):
     st = stack
     st.seed("--table", "user_campaign", "--generate", "300", "--seed", "13")
     st.seed("--table", "user_campaign", "--mutate", "120", "--seed", "14")
-    records = moto_stream(st)
+    records = st.stream_records(st.facts)
     shards = [FakeShard(f"shardId-0000000000000000000{i}-run00000") for i in range(4)]
     for rec in records:
         t = rec["dynamodb"].get("ApproximateCreationDateTime")
