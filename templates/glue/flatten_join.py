@@ -36,6 +36,7 @@ DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 MAX_RECORD = 4 << 20                # pipeline/input.h INPUT_MAX_RECORD
 RECORD_HEAD = 256                   # what an over-size record keeps
 MAX_DEPTH = 32
+DATA_LEVEL = 1                      # pipeline/partition.c DATA_LEVEL: same bytes, same manifests
 MIN_SECS, MAX_SECS = -62135596800, 253402300799
 # The spec's enums as pipeline/transform.c hashes them into the fingerprints (provision/spec/spec.h).
 COL_TYPES = {"string": 0, "int": 1, "decimal": 2, "bool": 3, "timestamp": 4}
@@ -903,7 +904,7 @@ class PartWriter:
             return
         # Files split between items, when the compressed size reaches the target.
         if self.files_open() is None:
-            self.z = zlib.compressobj(6, zlib.DEFLATED, 31) if self.cfg.gzip else None
+            self.z = zlib.compressobj(DATA_LEVEL, zlib.DEFLATED, 31) if self.cfg.gzip else None
             self.out, self.out_bytes, self.file_rows = [], 0, 0
             if self.header:
                 self.write(self.header)

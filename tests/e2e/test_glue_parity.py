@@ -1,7 +1,6 @@
 """The Glue job (templates/glue/flatten_join.py) on a local Spark computes exactly what the C
-pipeline computes: the same export through `pipewright pipeline run --from-file` (an export file
-is a snapshot, as `pipeline backfill --from-export` will be) and through `spark-submit
-flatten_join.py` gives the same lake, partition for partition, file for file (a file holds 128 MiB at
+pipeline computes: the same export through `pipewright pipeline backfill --from-export` (offline,
+into a file:// lake) and through `spark-submit flatten_join.py` gives the same lake, partition for partition, file for file (a file holds 128 MiB at
 least: splitting is not exercised here, only in tests/bench/bench_spark.py), byte for byte
 after decompression (rows are compared in file order: both engines order a partition's items by
 key, so nothing is sorted), the same state and manifests (content digest and fingerprint), the
@@ -144,10 +143,10 @@ def test_spark_job_writes_the_lake_the_c_pipeline_writes(data, run_pw, offline_e
     spec.write_text(WHITECUBE.read_text())
     cfg = Config.from_spec(spec)
     a, b = tmp_path / "A", tmp_path / "B"
-    r = run_pw(["-f", spec, "--output", "json", "pipeline", "run", "--from-file", export,
+    r = run_pw(["-f", spec, "--output", "json", "pipeline", "backfill", "--from-export", export,
                 "--dimension-file", dim, "--to", f"file://{a}"], env=offline_env, timeout=120)
     assert r.rc == 0, r.err
-    c_report = json.loads(r.out)
+    c_report = json.loads(r.out)["run"]
     spark_report = spark_submit(job_arguments(spec, export, dim, b), tmp_path)
 
     for k in ("records", "inserted", "quarantined", "empty", "unmatched", "rows_written",
