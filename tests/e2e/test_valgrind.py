@@ -14,7 +14,7 @@ import pytest
 
 from faultserver import ERR_503_HTML, OK_LIST_TABLES, THROTTLE_DDB, FaultServer
 from motoserver import wrong_secret
-from util import pipewright_path, run, unique
+from util import asan_build, run, unique
 
 VALGRIND_RC = 99
 VALGRIND = ["valgrind", "--quiet", "--leak-check=full", f"--error-exitcode={VALGRIND_RC}",
@@ -27,8 +27,7 @@ def _why_not() -> str | None:
         if os.environ.get("PW_REQUIRE_VALGRIND") == "1":
             pytest.fail("valgrind is not installed (run `make deps`)", pytrace=False)
         return "valgrind is not installed (`make deps` installs it)"
-    p = pipewright_path()
-    if p.is_file() and b"__asan_init" in p.read_bytes():
+    if asan_build():
         return ("AddressSanitizer build: valgrind cannot run it; "
                 "the valgrind tests run on the normal build in `make check`")
     return None

@@ -44,6 +44,13 @@ def pipewright_path() -> Path:
     return p if p.is_absolute() else (REPO / p)
 
 
+def asan_build() -> bool:
+    """Whether the binary under test is the AddressSanitizer build (`make asan`): valgrind cannot
+    run it, and its shadow memory and quarantine make peak-RSS measures meaningless."""
+    p = pipewright_path()
+    return p.is_file() and b"__asan_init" in p.read_bytes()
+
+
 def base_env(home: Path) -> dict:
     """An environment with nothing of the caller's AWS setup: no keys, no profile, no files,
     no instance metadata lookups."""
