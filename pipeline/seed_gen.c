@@ -16,47 +16,24 @@
 #include "pipeline/json_exact.h"
 #include "pipeline/rng.h"
 #include "pipeline/seed_int.h"
+#include "pipeline/tstamp.h"
 
 enum { STREAM_CAMPAIGN = 1, STREAM_TASK, STREAM_USER_CAMPAIGN, STREAM_ORDER, STREAM_DAY };
 
 #define DAY 86400L
 #define MAX_TASKS 1000              /* the spec's limit for tasks per campaign */
 
-/* --- calendar (Howard Hinnant's days_from_civil / civil_from_days, proleptic Gregorian) ----- */
-
-static long days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, long *m, long *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp + (mp < 10 ? 3 : -9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 long seed_days_from_date(const char *ymd)
 {
-    return days_from_civil(strtol(ymd, NULL, 10), strtol(ymd + 5, NULL, 10), strtol(ymd + 8, NULL, 10));
+    return (long)tstamp_days_from_civil(strtol(ymd, NULL, 10), (int)strtol(ymd + 5, NULL, 10),
+                                        (int)strtol(ymd + 8, NULL, 10));
 }
 
 static void format_date(long day, char *out, size_t n)
 {
-    long y, m, d;
-    civil_from_days(day, &y, &m, &d);
-    snprintf(out, n, "%04ld-%02ld-%02ld", y, m, d);
+    int y, m, d;
+    tstamp_civil_from_days(day, &y, &m, &d);
+    snprintf(out, n, "%04d-%02d-%02d", y, m, d);
 }
 
 /* Seconds since 1970 as "2024-01-01T00:00:00Z". */
@@ -192,11 +169,12 @@ static void gen_campaign_info(struct gen *g, long c, cJSON *item)
                                          "Creator Cup", "Loyalty Drive"};
     struct rng r;
     char id[24], title[64];
-    long begin = campaign_begin(g, c), y, m, d;
+    long begin = campaign_begin(g, c);
+    int y, m, d;
     rng_init(&r, g->seed, STREAM_CAMPAIGN, (uint64_t)c);
-    civil_from_days(begin, &y, &m, &d);
+    tstamp_civil_from_days(begin, &y, &m, &d);
     campaign_id(c, id, sizeof id);
-    snprintf(title, sizeof title, "%s %ld", themes[rng_below(&r, 8)], y);
+    snprintf(title, sizeof title, "%s %d", themes[rng_below(&r, 8)], y);
     long created = (begin - 31) * DAY;
     add_str(g, item, "campaignID", id);
     add_str(g, item, "title", title);
@@ -388,7 +366,7 @@ int seed_generate(struct seed_ctx *x, long n, uint64_t seed, struct pw_error *er
         break;
     case SPEC_GEN_DAILY_FIGURES:
         make = gen_day;
-        max = days_from_civil(9999, 12, 31) - g.start_day + 1;
+        max = (long)tstamp_days_from_civil(9999, 12, 31) - g.start_day + 1;
         snprintf(why, sizeof why, "one per day until 9999-12-31");
         break;
     default:

@@ -9,8 +9,7 @@
 static const int64_t MIN_SECS = -62135596800LL;     /* 0001-01-01T00:00:00Z */
 static const int64_t MAX_SECS = 253402300799LL;     /* 9999-12-31T23:59:59Z */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t tstamp_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -20,7 +19,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+void tstamp_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -46,7 +45,7 @@ static int make(int y, int mo, int d, int h, int mi, int s, long offset, struct 
     if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h < 0 ||
         h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
         return -1;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
+    int64_t secs = tstamp_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
     if (secs < MIN_SECS || secs > MAX_SECS)
         return -1;
     out->secs = secs;
@@ -192,7 +191,7 @@ static void fields(int64_t secs, int *y, int *mo, int *d, int *h, int *mi, int *
 {
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     int64_t rem = secs - days * 86400;
-    civil_from_days(days, y, mo, d);
+    tstamp_civil_from_days(days, y, mo, d);
     *h = (int)(rem / 3600);
     *mi = (int)(rem % 3600 / 60);
     *s = (int)(rem % 60);

@@ -17,6 +17,10 @@ struct tstamp {
     char frac[10];      /* fractional digits as written, trailing zeros dropped, "" for none */
 };
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms). */
+int64_t tstamp_days_from_civil(int64_t y, int m, int d);
+void tstamp_civil_from_days(int64_t days, int *y, int *m, int *d);
+
 /* ISO 8601: YYYY-MM-DD, optionally [T or space]HH:MM[:SS[.fraction]], then Z, ±HH:MM, ±HHMM,
  * ±HH or nothing (UTC). 0, or -1 when s is not such a timestamp or names a day that does not
  * exist. s need not be NUL-terminated. */
