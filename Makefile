@@ -31,7 +31,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              $(SAN_FLAGS) -I. $(PKG_CFLAGS) -MMD -MP
-LDLIBS    := $(PKG_LIBS) -lpthread -lm
+LDLIBS    := $(filter-out -lcurl,$(PKG_LIBS)) -ldl -lpthread -lm
 
 LIB_SRC   := $(sort $(wildcard provision/aws/*.c provision/spec/*.c provision/*.c pipeline/*.c))
 CMD_SRC   := $(sort $(wildcard cmd/*.c))

@@ -9,13 +9,13 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
-#include <pthread.h>
+#include "provision/aws/curl_lib.h"
 
 #define TRACE_BODY_MAX 65536
 
 struct http_client {
     struct http_options o;
+    const struct curl_lib *curl;    /* loaded on first use: curl_lib.h says why */
     CURLSH *share;
     CURL *easy;     /* the serial path's handle, kept for its connection state */
     CURLM *multi;
@@ -32,14 +32,6 @@ struct transfer {
     struct timespec started;
 };
 
-/* curl's process-wide set-up, done once whoever makes the first client. */
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init_once(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 void http_response_init(struct http_response *r)
 {
@@ -67,17 +59,16 @@ void http_response_reset(struct http_response *r)
 
 struct http_client *http_client_new(const struct http_options *o, struct pw_error *err)
 {
-    pthread_once(&curl_once, curl_init_once);
-    if (curl_init_rc != CURLE_OK) {
-        pw_fail(err, PW_EXIT_FAILED, "cannot initialise libcurl");
+    const struct curl_lib *curl = curl_lib_get(err);
+    if (!curl)
         return NULL;
-    }
     struct http_client *c = calloc(1, sizeof *c);
     if (!c) {
         pw_fail(err, PW_EXIT_FAILED, "out of memory");
         return NULL;
     }
     c->o = *o;
+    c->curl = curl;
     if (!c->o.connect_timeout_ms)
         c->o.connect_timeout_ms = 10000;
     if (!c->o.read_timeout_ms)
@@ -86,18 +77,18 @@ struct http_client *http_client_new(const struct http_options *o, struct pw_erro
         c->o.max_body = BUF_MAX_DEFAULT;
     if (c->o.max_parallel <= 0)
         c->o.max_parallel = 16;
-    c->share = curl_share_init();
-    c->easy = curl_easy_init();
-    c->multi = curl_multi_init();
+    c->share = curl->share_init();
+    c->easy = curl->easy_init();
+    c->multi = curl->multi_init();
     if (!c->share || !c->easy || !c->multi) {
         http_client_free(c);
         pw_fail(err, PW_EXIT_FAILED, "cannot create an HTTP client");
         return NULL;
     }
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->o.max_parallel);
+    curl->share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl->share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl->share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl->multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->o.max_parallel);
     return c;
 }
 
@@ -105,13 +96,14 @@ void http_client_free(struct http_client *c)
 {
     if (!c)
         return;
+    const struct curl_lib *curl = c->curl;
     /* Handles go before the share they use. */
     if (c->easy)
-        curl_easy_cleanup(c->easy);
+        curl->easy_cleanup(c->easy);
     if (c->multi)
-        curl_multi_cleanup(c->multi);
+        curl->multi_cleanup(c->multi);
     if (c->share)
-        curl_share_cleanup(c->share);
+        curl->share_cleanup(c->share);
     free(c);
 }
 
@@ -302,6 +294,7 @@ static void trace_response(const struct http_client *c, const struct transfer *t
 static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
                           const struct http_request *rq, struct http_response *rs)
 {
+    const struct curl_lib *curl = c->curl;
     memset(t, 0, sizeof *t);
     t->easy = easy;
     t->rs = rs;
@@ -320,7 +313,7 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
                 buf_appendf(&line, "%s: %s", h->name, h->value);
             else
                 buf_appendf(&line, "%s;", h->name);
-            struct curl_slist *n = curl_slist_append(t->headers, buf_cstr(&line));
+            struct curl_slist *n = curl->slist_append(t->headers, buf_cstr(&line));
             buf_release(&line);
             if (!n)
                 return -1;
@@ -330,51 +323,51 @@ static int transfer_setup(struct http_client *c, struct transfer *t, CURL *easy,
     /* curl would add "Expect: 100-continue" and a form Content-Type of its own. */
     const char *suppress[] = {"Expect:", has_type ? NULL : "Content-Type:"};
     for (size_t i = 0; i < 2; i++) {
-        struct curl_slist *n = suppress[i] ? curl_slist_append(t->headers, suppress[i]) : t->headers;
+        struct curl_slist *n = suppress[i] ? curl->slist_append(t->headers, suppress[i]) : t->headers;
         if (!n)
             return -1;
         t->headers = n;
     }
 
-    curl_easy_reset(easy);
-    curl_easy_setopt(easy, CURLOPT_SHARE, c->share);
-    curl_easy_setopt(easy, CURLOPT_URL, rq->url);
+    curl->easy_reset(easy);
+    curl->easy_setopt(easy, CURLOPT_SHARE, c->share);
+    curl->easy_setopt(easy, CURLOPT_URL, rq->url);
     /* The signer signed this exact path: curl must not squash "/../" or "//" in it. */
-    curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
+    curl->easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl->easy_setopt(easy, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : c->o.timeout_ms);
+    curl->easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl->easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+    curl->easy_setopt(easy, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : c->o.timeout_ms);
     /* A stalled peer (less than 1 byte/s) fails after the read timeout, as the AWS CLI's does;
      * curl counts it in whole seconds. */
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, (c->o.read_timeout_ms + 999) / 1000);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "pipewright/0.1");
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, NULL);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+    curl->easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl->easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, (c->o.read_timeout_ms + 999) / 1000);
+    curl->easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+    curl->easy_setopt(easy, CURLOPT_USERAGENT, "pipewright/0.1");
+    curl->easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, NULL);
+    curl->easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl->easy_setopt(easy, CURLOPT_WRITEDATA, t);
+    curl->easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl->easy_setopt(easy, CURLOPT_HEADERDATA, t);
+    curl->easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl->easy_setopt(easy, CURLOPT_PRIVATE, t);
 
     /* A body given is a body sent, whatever the method: it was signed. Only HEAD has none. */
     if (strcmp(rq->method, "HEAD") == 0) {
-        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        curl->easy_setopt(easy, CURLOPT_NOBODY, 1L);
     } else if (strcmp(rq->method, "GET") == 0 && !rq->body_len) {
-        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+        curl->easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else {
-        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, rq->method);
+        curl->easy_setopt(easy, CURLOPT_CUSTOMREQUEST, rq->method);
         if (rq->body_len || strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
-            curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
-            curl_easy_setopt(easy, CURLOPT_POSTFIELDS, rq->body_len ? rq->body : "");
+            curl->easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+            curl->easy_setopt(easy, CURLOPT_POSTFIELDS, rq->body_len ? rq->body : "");
         }
     }
     trace_request(c, rq);
@@ -404,12 +397,13 @@ static int transport_retryable(CURLcode rc)
 static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode rc,
                            const struct http_request *rq, struct pw_error *err)
 {
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->rs->status);
+    const struct curl_lib *curl = c->curl;
+    curl->easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->rs->status);
     t->rs->elapsed_ms = elapsed_ms(&t->started);
     /* The handle may be reused: leave it no pointer into this transfer. */
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
-    curl_slist_free_all(t->headers);
+    curl->easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+    curl->easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
+    curl->slist_free_all(t->headers);
     t->headers = NULL;
     if (rc == CURLE_OK) {
         trace_response(c, t);
@@ -422,7 +416,7 @@ static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode r
     else
         pw_fail(err, PW_EXIT_FAILED, "%s %s: %s%s", rq->method, rq->url,
                 rc == CURLE_OPERATION_TIMEDOUT ? "timed out: " : "",
-                t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+                t->errbuf[0] ? t->errbuf : curl->easy_strerror(rc));
     err->retryable = !t->over_cap && transport_retryable(rc);
     if (c->o.trace && c->o.verbosity >= 1)
         fprintf(c->o.trace, "< transport error after %ld ms: %s\n", elapsed_ms(&t->started),
@@ -433,18 +427,20 @@ static int transfer_finish(struct http_client *c, struct transfer *t, CURLcode r
 int http_send(struct http_client *c, const struct http_request *rq, struct http_response *rs,
               struct pw_error *err)
 {
+    const struct curl_lib *curl = c->curl;
     struct transfer t;
     if (transfer_setup(c, &t, c->easy, rq, rs) < 0) {
-        curl_slist_free_all(t.headers);
+        curl->slist_free_all(t.headers);
         return pw_fail(err, PW_EXIT_FAILED, "out of memory preparing %s %s", rq->method, rq->url);
     }
-    CURLcode rc = curl_easy_perform(c->easy);
+    CURLcode rc = curl->easy_perform(c->easy);
     return transfer_finish(c, &t, rc, rq, err);
 }
 
 void http_send_all(struct http_client *c, const struct http_request *rq, struct http_response *rs,
                    int *results, struct pw_error *errs, size_t n)
 {
+    const struct curl_lib *curl = c->curl;
     struct transfer *ts = calloc(n ? n : 1, sizeof *ts);
     if (!ts) {
         for (size_t i = 0; i < n; i++)
@@ -456,20 +452,20 @@ void http_send_all(struct http_client *c, const struct http_request *rq, struct 
         /* Keep up to max_parallel transfers in flight. */
         while (next < n && running < (size_t)c->o.max_parallel) {
             size_t i = next++;
-            CURL *easy = curl_easy_init();
+            CURL *easy = curl->easy_init();
             if (!easy || transfer_setup(c, &ts[i], easy, &rq[i], &rs[i]) < 0) {
                 if (easy) {
-                    curl_slist_free_all(ts[i].headers);
-                    curl_easy_cleanup(easy);
+                    curl->slist_free_all(ts[i].headers);
+                    curl->easy_cleanup(easy);
                 }
                 results[i] = pw_fail(&errs[i], PW_EXIT_FAILED, "out of memory");
                 ts[i].easy = NULL;
                 done++;
                 continue;
             }
-            if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
+            if (curl->multi_add_handle(c->multi, easy) != CURLM_OK) {
                 results[i] = transfer_finish(c, &ts[i], CURLE_OUT_OF_MEMORY, &rq[i], &errs[i]);
-                curl_easy_cleanup(easy);
+                curl->easy_cleanup(easy);
                 ts[i].easy = NULL;
                 done++;
                 continue;
@@ -477,13 +473,13 @@ void http_send_all(struct http_client *c, const struct http_request *rq, struct 
             running++;
         }
         int still = 0;
-        if (curl_multi_perform(c->multi, &still) != CURLM_OK) {
+        if (curl->multi_perform(c->multi, &still) != CURLM_OK) {
             /* The multi handle is broken: fail what is in flight rather than spin. */
             for (size_t i = 0; i < next; i++)
                 if (ts[i].easy) {
-                    curl_multi_remove_handle(c->multi, ts[i].easy);
+                    curl->multi_remove_handle(c->multi, ts[i].easy);
                     results[i] = transfer_finish(c, &ts[i], CURLE_OUT_OF_MEMORY, &rq[i], &errs[i]);
-                    curl_easy_cleanup(ts[i].easy);
+                    curl->easy_cleanup(ts[i].easy);
                     ts[i].easy = NULL;
                     running--;
                     done++;
@@ -492,22 +488,22 @@ void http_send_all(struct http_client *c, const struct http_request *rq, struct 
         }
         CURLMsg *m;
         int left;
-        while ((m = curl_multi_info_read(c->multi, &left))) {
+        while ((m = curl->multi_info_read(c->multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             struct transfer *t = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+            curl->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
             size_t i = (size_t)(t - ts);
             CURLcode rc = m->data.result;
-            curl_multi_remove_handle(c->multi, m->easy_handle);
+            curl->multi_remove_handle(c->multi, m->easy_handle);
             results[i] = transfer_finish(c, t, rc, &rq[i], &errs[i]);
-            curl_easy_cleanup(t->easy);
+            curl->easy_cleanup(t->easy);
             t->easy = NULL;
             running--;
             done++;
         }
         if (running)
-            curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+            curl->multi_poll(c->multi, NULL, 0, 1000, NULL);
     }
     free(ts);
 }
