@@ -30,45 +30,46 @@ static int not_configured(const char *code)
     return 0;
 }
 
-enum { RD_HEAD, RD_VERSIONING, RD_ENCRYPTION, RD_PUBLIC, RD_LIFECYCLE, RD_TAGGING, RD_N };
+enum { RD_VERSIONING, RD_ENCRYPTION, RD_PUBLIC, RD_LIFECYCLE, RD_TAGGING, RD_N };
 
 static int bucket_read(struct aws_client *c, const struct resource *r, struct res_actual *a,
                        struct pw_error *err)
 {
     struct s3_call calls[RD_N];
     int rc = -1;
-    s3_call_init(&calls[RD_HEAD], "HeadBucket", "HEAD", r->name, NULL);
     s3_call_init(&calls[RD_VERSIONING], "GetBucketVersioning", "GET", r->name, "versioning");
     s3_call_init(&calls[RD_ENCRYPTION], "GetBucketEncryption", "GET", r->name, "encryption");
     s3_call_init(&calls[RD_PUBLIC], "GetPublicAccessBlock", "GET", r->name, "publicAccessBlock");
     s3_call_init(&calls[RD_LIFECYCLE], "GetBucketLifecycleConfiguration", "GET", r->name, "lifecycle");
     s3_call_init(&calls[RD_TAGGING], "GetBucketTagging", "GET", r->name, "tagging");
-    /* One round: existence and every setting at once; a missing bucket answers 404 to all. */
+    /* One round: every setting at once. Versioning is the one every bucket answers (a bucket
+     * that never had it says so), so its answer tells whether the bucket is there, ours to
+     * read, and in this region; no HeadBucket is needed. */
     s3_run(c, calls, RD_N);
-    const struct s3_call *head = &calls[RD_HEAD];
-    if (head->rc < 0) {
-        if (head->status == 404) {
+    const struct s3_call *probe = &calls[RD_VERSIONING];
+    if (probe->rc < 0) {
+        if (probe->status == 404) {
             a->presence = RES_MISSING;
             rc = 0;
-        } else if (head->status == 403) {
+        } else if (probe->status == 403) {
             pw_fail(err, PW_EXIT_FAILED, "bucket '%s' exists but this account may not read it: the "
                     "name is probably taken by another AWS account (bucket names are global)", r->name);
-        } else if (head->status == 301) {
+        } else if (probe->status == 301) {
             pw_fail(err, PW_EXIT_FAILED, "bucket '%s' exists in another region than %s (%s)", r->name,
-                    r->stack->region, head->err.message);
+                    r->stack->region, probe->err.message);
         } else {
-            *err = head->err;
+            *err = probe->err;
         }
         goto out;
     }
     struct bucket_answers ans = {0};
-    const struct xml_node **slot[RD_N] = {NULL, &ans.versioning, &ans.encryption, &ans.public_access,
+    const struct xml_node **slot[RD_N] = {&ans.versioning, &ans.encryption, &ans.public_access,
                                           &ans.lifecycle, &ans.tagging};
     for (int i = RD_VERSIONING; i < RD_N; i++) {
         if (calls[i].rc == 0) {
             *slot[i] = calls[i].xml;
         } else if (strcmp(calls[i].err.code, "NoSuchBucket") == 0) {
-            a->presence = RES_MISSING;   /* deleted between the HEAD and this GET */
+            a->presence = RES_MISSING;   /* deleted while the round was in flight */
             rc = 0;
             goto out;
         } else if (!not_configured(calls[i].err.code)) {

@@ -81,7 +81,9 @@ int role_actual(const struct resource *r, const struct role_answers *ans, struct
 
 /* --- reading ------------------------------------------------------------------------------ */
 
-enum { RD_ROLE, RD_TAGS, RD_ATTACHED, RD_INLINE, RD_N };
+/* GetRole answers the role's tags too (all of them: a role has at most 50), so there is no
+ * ListRoleTags call. */
+enum { RD_ROLE, RD_ATTACHED, RD_INLINE, RD_N };
 
 static int truncated(const struct xml_node *result)
 {
@@ -92,7 +94,7 @@ static int truncated(const struct xml_node *result)
 static int role_read(struct aws_client *c, const struct resource *r, struct res_actual *a,
                      struct pw_error *err)
 {
-    static const char *const actions[RD_N] = {"GetRole", "ListRoleTags", "ListAttachedRolePolicies",
+    static const char *const actions[RD_N] = {"GetRole", "ListAttachedRolePolicies",
                                               "ListRolePolicies"};
     struct query_call q[RD_N], *pq = NULL;
     const char **names = NULL, **docs = NULL;
@@ -118,7 +120,7 @@ static int role_read(struct aws_client *c, const struct resource *r, struct res_
         }
         goto out;
     }
-    for (int i = RD_TAGS; i < RD_N; i++) {
+    for (int i = RD_ATTACHED; i < RD_N; i++) {
         if (q[i].rc < 0) {
             *err = q[i].err;
             goto out;
@@ -164,7 +166,7 @@ static int role_read(struct aws_client *c, const struct resource *r, struct res_
     }
     struct role_answers ans = {
         .role = xml_find(q[RD_ROLE].output, "GetRoleResult/Role"),
-        .tags = xml_find(q[RD_TAGS].output, "ListRoleTagsResult/Tags"),
+        .tags = xml_find(q[RD_ROLE].output, "GetRoleResult/Role/Tags"),
         .attached = xml_find(q[RD_ATTACHED].output, "ListAttachedRolePoliciesResult/AttachedPolicies"),
         .names = names,
         .docs = docs,

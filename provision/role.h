@@ -26,11 +26,11 @@ int role_documents(const struct resource *r, char **trust, char **policy, struct
 
 int role_desired(const struct resource *r, struct kvlist *props, struct pw_error *err);
 
-/* The answers of one read: GetRole, ListRoleTags, ListAttachedRolePolicies and each
+/* The answers of one read: GetRole (with the tags), ListAttachedRolePolicies and each
  * GetRolePolicy (names[i] with docs[i]). Documents arrive URL-encoded, as IAM sends them. */
 struct role_answers {
     const struct xml_node *role;        /* GetRoleResult/Role */
-    const struct xml_node *tags;        /* ListRoleTagsResult/Tags */
+    const struct xml_node *tags;        /* GetRoleResult/Role/Tags */
     const struct xml_node *attached;    /* ListAttachedRolePoliciesResult/AttachedPolicies */
     const char *const *names;
     const char *const *docs;

@@ -107,8 +107,10 @@ def up(c, account: str, region: str):
 
 
 def read(c, account: str, scheduler_client=None):
-    """Everything `drift` reads, read one call after another."""
+    """Everything `drift` reads (the same calls; `pipewright -vvv drift` lists them), read one
+    call after another."""
     curated, artifacts = names(account)
+    c("sts").get_caller_identity()
     ddb = c("dynamodb")
     for name, _, _, _ in TABLES:
         d = ddb.describe_table(TableName=name)["Table"]
@@ -121,17 +123,26 @@ def read(c, account: str, scheduler_client=None):
         s3.get_bucket_encryption(Bucket=bucket)
         s3.get_public_access_block(Bucket=bucket)
         s3.get_bucket_tagging(Bucket=bucket)
-    s3.get_bucket_lifecycle_configuration(Bucket=curated)
+        try:
+            s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+        except s3.exceptions.ClientError as e:   # the artifacts bucket has none
+            if e.response["Error"]["Code"] != "NoSuchLifecycleConfiguration":
+                raise
     s3.head_object(Bucket=artifacts, Key="scripts/flatten_join.py")
+    s3.get_object_tagging(Bucket=artifacts, Key="scripts/flatten_join.py")
     sns = c("sns")
     arn = f"arn:aws:sns:{sns.meta.region_name}:{account}:{TOPIC}"
     sns.get_topic_attributes(TopicArn=arn)
-    sns.list_subscriptions_by_topic(TopicArn=arn)
+    for sub in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]:
+        if sub["SubscriptionArn"].startswith("arn:"):
+            sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])
     sns.list_tags_for_resource(ResourceArn=arn)
     iam = c("iam")
     for role in ROLES:
         iam.get_role(RoleName=role)
-        iam.get_role_policy(RoleName=role, PolicyName="pipewright")
+        iam.list_attached_role_policies(RoleName=role)
+        for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            iam.get_role_policy(RoleName=role, PolicyName=policy)
     glue = c("glue")
     glue.get_database(Name=DATABASE)
     glue.get_crawler(Name=CRAWLER)
@@ -139,7 +150,10 @@ def read(c, account: str, scheduler_client=None):
     glue.get_table(DatabaseName=DATABASE, Name="user_campaign_tasks")
     for kind, name in (("database", DATABASE), ("crawler", CRAWLER), ("job", JOB)):
         glue.get_tags(ResourceArn=f"arn:aws:glue:{glue.meta.region_name}:{account}:{kind}/{name}")
-    (scheduler_client or c("scheduler")).get_schedule(Name=SCHEDULE)
+    sched = scheduler_client or c("scheduler")
+    sched.get_schedule(Name=SCHEDULE)
+    group = sched.get_schedule_group(Name="default")
+    sched.list_tags_for_resource(ResourceArn=group["Arn"])
 
 
 def down(c, account: str, scheduler_client=None):
