@@ -1,4 +1,5 @@
 /* gzstream.c — gzip over lake streams, records read back (see gzstream.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "pipeline/row.h"
 
 #define CHUNK 65536
+#define GZ_BLOCK ((size_t)64 << 10)     /* what the caller hands the thread at a time */
 /* A record longer than this is not one we wrote: the file is not what it claims to be. */
 #define MAX_RECORD ((size_t)64 << 20)
 
@@ -44,14 +46,9 @@ static int drain(struct gz_writer *w, int flush, struct pw_error *err)
     return 0;
 }
 
-int gz_writer_write(struct gz_writer *w, const void *data, size_t n, struct pw_error *err)
+/* Deflates n bytes at p into dst (Z_NO_FLUSH: zlib keeps what it cannot emit yet). */
+static int deflate_into(struct gz_writer *w, const unsigned char *p, size_t n, struct pw_error *err)
 {
-    w->in_bytes += n;
-    if (w->level < 0) {
-        w->out_bytes += n;
-        return n ? (int)w->dst->io(w->dst, (void *)data, n, err) : 0;
-    }
-    const unsigned char *p = data;
     while (n) {
         uInt take = n > (1u << 30) ? (1u << 30) : (uInt)n;
         w->z.next_in = (unsigned char *)p;
@@ -64,10 +61,162 @@ int gz_writer_write(struct gz_writer *w, const void *data, size_t n, struct pw_e
     return 0;
 }
 
+/* The thread and its hand-over. The caller appends to fill; a full fill is swapped with work
+ * (which the thread has finished) and the thread deflates work. The z_stream, chunk and dst
+ * belong to the thread while busy, to the caller otherwise; the mutex orders the two. */
+struct gz_async {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct buf fill;
+    struct buf work;
+    int busy;               /* work is the thread's */
+    int stop;
+    int failed;
+    struct pw_error err;    /* the thread's failure, reported to the caller's next call */
+};
+
+static void *compressor(void *arg)
+{
+    struct gz_writer *w = arg;
+    struct gz_async *a = w->async;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->busy && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (!a->busy)
+            break;
+        pthread_mutex_unlock(&a->mu);
+        struct pw_error err = {0};
+        int rc = a->failed ? 0 : deflate_into(w, (unsigned char *)a->work.data, a->work.len, &err);
+        pthread_mutex_lock(&a->mu);
+        if (rc < 0) {
+            a->failed = 1;
+            a->err = err;
+        }
+        buf_reset(&a->work);
+        a->busy = 0;
+        pthread_cond_broadcast(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* Waits until the thread is idle; -1 with its error if it failed. */
+static int async_idle(struct gz_async *a, struct pw_error *err)
+{
+    pthread_mutex_lock(&a->mu);
+    while (a->busy)
+        pthread_cond_wait(&a->cv, &a->mu);
+    int failed = a->failed;
+    if (failed)
+        *err = a->err;
+    pthread_mutex_unlock(&a->mu);
+    return failed ? -1 : 0;
+}
+
+static int async_start(struct gz_writer *w, struct pw_error *err)
+{
+    struct gz_async *a = calloc(1, sizeof *a);
+    if (!a)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    buf_init(&a->fill, SIZE_MAX);
+    buf_init(&a->work, SIZE_MAX);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    w->async = a;
+    if (pthread_create(&a->thread, NULL, compressor, w) != 0) {
+        w->async = NULL;
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        free(a);
+        return 1;               /* no thread: the caller compresses, as for small files */
+    }
+    return 0;
+}
+
+/* Stops and frees the thread (after async_idle, or when abandoning the file). */
+static void async_end(struct gz_writer *w)
+{
+    struct gz_async *a = w->async;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    buf_release(&a->fill);
+    buf_release(&a->work);
+    free(a);
+    w->async = NULL;
+}
+
+/* Hands the full fill to the thread. */
+static int async_handover(struct gz_async *a, struct pw_error *err)
+{
+    if (async_idle(a, err) < 0)
+        return -1;
+    pthread_mutex_lock(&a->mu);
+    struct buf t = a->work;
+    a->work = a->fill;
+    a->fill = t;
+    a->busy = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return 0;
+}
+
+int gz_writer_write(struct gz_writer *w, const void *data, size_t n, struct pw_error *err)
+{
+    w->in_bytes += n;
+    if (w->level < 0) {
+        w->out_bytes += n;
+        return n ? (int)w->dst->io(w->dst, (void *)data, n, err) : 0;
+    }
+    if (!w->async && w->in_bytes > GZ_BLOCK) {
+        int rc = async_start(w, err);
+        if (rc < 0)
+            return -1;
+    }
+    if (!w->async)
+        return deflate_into(w, data, n, err);
+    struct gz_async *a = w->async;
+    if (buf_append(&a->fill, data, n) < 0)
+        return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    return a->fill.len >= GZ_BLOCK ? async_handover(a, err) : 0;
+}
+
+/* Back to compressing in the caller: the thread finishes, what it was not given is
+ * compressed here, and the thread ends. */
+static int async_stop(struct gz_writer *w, struct pw_error *err)
+{
+    struct gz_async *a = w->async;
+    int rc = async_idle(a, err);
+    if (rc == 0)
+        rc = deflate_into(w, (unsigned char *)a->fill.data, a->fill.len, err);
+    async_end(w);
+    return rc;
+}
+
+int gz_writer_reached(struct gz_writer *w, uint64_t target, struct pw_error *err)
+{
+    /* Deflate adds at most 5 bytes per 16 KiB block and the gzip wrapper 18: with less input
+     * than this, the output is below target whoever compresses it. */
+    uint64_t slack = target / 1024 + 64;
+    if (w->async && w->in_bytes + GZ_BLOCK + slack >= target && async_stop(w, err) < 0)
+        return -1;
+    return !w->async && w->out_bytes >= target;
+}
+
 int gz_writer_finish(struct gz_writer *w, struct pw_error *err)
 {
     if (w->level < 0)
         return 0;
+    if (w->async && async_stop(w, err) < 0)
+        return -1;
     w->z.next_in = NULL;
     w->z.avail_in = 0;
     return drain(w, Z_FINISH, err);
@@ -77,6 +226,7 @@ void gz_writer_release(struct gz_writer *w)
 {
     if (!w)
         return;
+    async_end(w);
     if (w->z_ready)
         deflateEnd(&w->z);
     free(w->chunk);

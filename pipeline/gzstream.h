@@ -15,6 +15,8 @@
 #include "pipeline/lake.h"
 #include "provision/spec/spec.h"
 
+struct gz_async;
+
 struct gz_writer {
     struct lake_stream *dst;
     int level;              /* -1: no compression */
@@ -23,11 +25,24 @@ struct gz_writer {
     uint64_t in_bytes;      /* bytes given */
     uint64_t out_bytes;     /* bytes written to dst */
     unsigned char *chunk;
+    struct gz_async *async; /* the compressing thread, once there is a block for it */
 };
 
-/* dst stays the caller's (gz_writer_finish does not close it). */
+/* dst stays the caller's (gz_writer_finish does not close it).
+ *
+ * Compression runs beside the caller: past the first block (GZ_BLOCK bytes) of a file, the
+ * writer starts a thread of its own that deflates one block and writes it to dst while the
+ * caller fills the next, so rendering and compressing use two cores. dst's io is then called
+ * from that thread, never at the same time as from the caller; the output is the same bytes
+ * (deflate's output does not depend on how its input was split). A writer is used by one
+ * thread at a time, as before. */
 int gz_writer_init(struct gz_writer *w, struct lake_stream *dst, int level, struct pw_error *err);
 int gz_writer_write(struct gz_writer *w, const void *data, size_t n, struct pw_error *err);
+/* Whether the compressed output has reached target bytes, exactly as if compressing in the
+ * caller (file split points are a function of the content). While the output cannot be that
+ * large yet (compressed data is at most a little larger than its input), the thread keeps
+ * going; near the target the writer compresses in the caller from then on. */
+int gz_writer_reached(struct gz_writer *w, uint64_t target, struct pw_error *err);
 /* Ends the gzip member. */
 int gz_writer_finish(struct gz_writer *w, struct pw_error *err);
 void gz_writer_release(struct gz_writer *w);

@@ -196,9 +196,10 @@ int part_writer_item(struct part_writer *w, const char *key, size_t key_len, con
         return -1;
     w->file_rows += n_rows;
     w->rows += n_rows;
-    if (w->gz.out_bytes >= w->target)
-        return close_file(w, err);
-    return 0;
+    int reached = gz_writer_reached(&w->gz, w->target, err);
+    if (reached < 0)
+        return -1;
+    return reached ? close_file(w, err) : 0;
 }
 
 static int write_manifest(struct part_writer *w, const char *digest, struct pw_error *err)
