@@ -43,8 +43,15 @@ static int more(struct input *in, struct pw_error *err)
         return pw_fail(err, PW_EXIT_FAILED, "reading '%s': %s", in->path,
                        e == Z_ERRNO ? strerror(errno) : msg);
     }
-    if (n == 0)
+    if (n == 0) {
+        /* zlib says Z_BUF_ERROR at the end of a gzip stream cut short: records are missing. */
+        int e;
+        gzerror(in->gz, &e);
+        if (e == Z_BUF_ERROR)
+            return pw_fail(err, PW_EXIT_FAILED, "reading '%s': the file ends in the middle of its "
+                           "gzip stream (truncated?)", in->path);
         in->eof = 1;
+    }
     in->len += (size_t)n;
     return n > 0;
 }

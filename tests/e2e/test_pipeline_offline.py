@@ -496,6 +496,22 @@ def test_usage_and_errors(run_pw, offline_env, tmp_path):
     assert r.rc == 1 and "--dimension-file" in r.err and "campaign_info" in r.err
 
 
+def test_a_truncated_gzip_input_fails_and_writes_nothing(pw, tmp_path):
+    """A gzip file cut short is missing records: the run fails and commits nothing, rather
+    than taking the records it could read as the whole file. The same file whole goes in."""
+    records, dims = generated(tmp_path, 3000, seed=5)
+    whole = write_lines(tmp_path / "s.jsonl.gz", records)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    dim = whitecube_dimension(tmp_path, dims)
+    r = pw("--from-file", cut, "--dimension-file", dim, "--to", f"file://{tmp_path / 'a'}", ok=False)
+    assert r.rc == 1 and "cut.jsonl.gz" in r.err and "middle of its gzip stream" in r.err, r.err
+    lake = Lake(tmp_path / "a", Config.from_spec(WHITECUBE))
+    assert lake.partitions() == {} and lake.versions() == [] and lake.quarantine() == []
+    r = pw("--from-file", whole, "--dimension-file", dim, "--to", f"file://{tmp_path / 'b'}")
+    assert parse_report(r.out)["records"] == len(records)
+
+
 ORDERS = REPO / "examples" / "orders" / "pipewright.yaml"
 
 
