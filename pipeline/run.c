@@ -9,6 +9,7 @@
 #include "pipeline/input.h"
 #include "pipeline/lake.h"
 #include "pipeline/notify.h"
+#include "pipeline/readahead.h"
 #include "pipeline/run.h"
 #include "pipeline/run_stream.h"
 #include "pipeline/state.h"
@@ -78,12 +79,12 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-int pipeline_apply_line(struct state *st, const char *line, size_t len, long lineno,
+/* A line and its parse (NULL: not valid JSON), which this takes. */
+static int apply_parsed(struct state *st, const char *line, size_t len, cJSON *j, long lineno,
                         const char *source, int snapshot, struct pipeline_report *rep,
                         struct pw_error *err)
 {
     char why[512];
-    cJSON *j = cJSON_ParseWithLength(line, len);
     struct change c;
     int rc;
     if (!j)
@@ -105,6 +106,14 @@ int pipeline_apply_line(struct state *st, const char *line, size_t len, long lin
     return rc;
 }
 
+int pipeline_apply_line(struct state *st, const char *line, size_t len, long lineno,
+                        const char *source, int snapshot, struct pipeline_report *rep,
+                        struct pw_error *err)
+{
+    return apply_parsed(st, line, len, cJSON_ParseWithLength(line, len), lineno, source, snapshot,
+                        rep, err);
+}
+
 /* Whether the file is an export: its first record is an export line. */
 static int is_export(const char *path, int *snapshot, struct pw_error *err)
 {
@@ -124,48 +133,47 @@ static int is_export(const char *path, int *snapshot, struct pw_error *err)
     return got < 0 ? -1 : 0;
 }
 
+/* The file's records, parsed ahead on a second core (readahead.h), applied in order. */
 static int feed_file(struct state *st, const char *path, int snapshot, struct pipeline_report *rep,
                      struct pw_error *err)
 {
-    struct input in;
-    const char *line, *source = base_name(path);
-    size_t len;
+    struct readahead *ra;
+    struct ra_record r;
+    const char *source = base_name(path);
     int got, rc = 0;
-    if (input_open(&in, path, err) < 0)
+    if (readahead_open(path, &ra, err) < 0)
         return -1;
-    while (rc == 0 && (got = input_next(&in, &line, &len, err)) > 0) {
+    while (rc == 0 && (got = readahead_next(ra, &r, err)) > 0) {
         rep->records++;
-        if (got == 2)
-            rc = state_reject(st, "record longer than 4194304 bytes (its start is kept)", line, len,
-                              source, in.line, rep, err);
+        if (r.over)
+            rc = state_reject(st, "record longer than 4194304 bytes (its start is kept)", r.line,
+                              r.len, source, r.lineno, rep, err);
         else
-            rc = pipeline_apply_line(st, line, len, in.line, source, snapshot, rep, err);
+            rc = apply_parsed(st, r.line, r.len, r.json, r.lineno, source, snapshot, rep, err);
         if (rc == 0 && state_batch_full(st))
             rc = state_flush(st, rep, err);
     }
     if (rc == 0 && got < 0)
         rc = -1;
-    input_close(&in);
+    readahead_close(ra);
     return rc;
 }
 
 /* --parse-only: the floor under the transform. Every record is read, parsed and decoded (its
  * change and its images checked all the way down, as a real run does before transforming),
  * and counted; nothing is transformed, kept or written. Bad records are counted as
- * quarantined but not written anywhere. */
+ * quarantined but not written anywhere. It reads the way a run does: parsed ahead. */
 static int parse_file(const char *path, struct pipeline_report *rep, struct pw_error *err)
 {
-    struct input in;
-    const char *line;
-    size_t len;
+    struct readahead *ra;
+    struct ra_record r;
     char why[512];
     int got;
-    if (input_open(&in, path, err) < 0)
+    if (readahead_open(path, &ra, err) < 0)
         return -1;
-    while ((got = input_next(&in, &line, &len, err)) > 0) {
+    while ((got = readahead_next(ra, &r, err)) > 0) {
         struct change c;
-        cJSON *j = got == 1 ? cJSON_ParseWithLength(line, len) : NULL;
-        int bad = !j || change_from_json(j, &c, why, sizeof why) != 0 ||
+        int bad = !r.json || change_from_json(r.json, &c, why, sizeof why) != 0 ||
                   ddb_check_item(c.keys, why, sizeof why) < 0 ||
                   (c.new_image && ddb_check_item(c.new_image, why, sizeof why) < 0) ||
                   (c.old_image && ddb_check_item(c.old_image, why, sizeof why) < 0);
@@ -177,9 +185,9 @@ static int parse_file(const char *path, struct pipeline_report *rep, struct pw_e
             rep->modified += c.op == CHANGE_MODIFY;
             rep->removed += c.op == CHANGE_REMOVE;
         }
-        cJSON_Delete(j);
+        cJSON_Delete(r.json);
     }
-    input_close(&in);
+    readahead_close(ra);
     return got < 0 ? -1 : 0;
 }
 
