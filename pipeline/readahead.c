@@ -22,6 +22,7 @@ struct ra_entry {
     long lineno;
     int over;
     cJSON *json;
+    void *prep;
 };
 
 struct ra_slot {
@@ -36,6 +37,7 @@ struct ra_slot {
 
 struct readahead {
     struct input in;
+    struct ra_prepare prep;     /* .prepare NULL: parsing only */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -46,8 +48,9 @@ struct readahead {
     int holding;            /* the caller holds slot[take] (its lines are being used) */
 };
 
-/* The thread's side: fills slot s; 1 when the input ended (or failed) in it. */
-static int fill(struct readahead *ra, struct ra_slot *s)
+/* The thread's side: fills slot s, preparing its records when prepare; 1 when the input
+ * ended (or failed) in it. */
+static int fill(struct readahead *ra, struct ra_slot *s, int prepare)
 {
     const char *line;
     size_t len;
@@ -66,6 +69,7 @@ static int fill(struct readahead *ra, struct ra_slot *s)
             break;
         }
         e->json = e->over ? NULL : cJSON_ParseWithLength(line, len);
+        e->prep = prepare && e->json ? ra->prep.prepare(ra->prep.ctx, e->json) : NULL;
         s->n++;
     }
     s->failed = got < 0;
@@ -76,7 +80,7 @@ static int fill(struct readahead *ra, struct ra_slot *s)
 static void *reader(void *arg)
 {
     struct readahead *ra = arg;
-    for (size_t i = 0;; i = (i + 1) % RA_SLOTS) {
+    for (size_t i = 0, turn = 0;; i = (i + 1) % RA_SLOTS, turn++) {
         struct ra_slot *s = &ra->slot[i];
         pthread_mutex_lock(&ra->mu);
         while (s->full && !ra->stop)
@@ -85,7 +89,7 @@ static void *reader(void *arg)
         pthread_mutex_unlock(&ra->mu);
         if (stop)
             break;
-        int last = fill(ra, s);
+        int last = fill(ra, s, ra->prep.prepare && turn % 2 == 1);
         pthread_mutex_lock(&ra->mu);
         s->full = 1;
         pthread_cond_broadcast(&ra->cv);
@@ -96,11 +100,14 @@ static void *reader(void *arg)
     return NULL;
 }
 
-int readahead_open(const char *path, struct readahead **out, struct pw_error *err)
+int readahead_open(const char *path, const struct ra_prepare *prep, struct readahead **out,
+                   struct pw_error *err)
 {
     struct readahead *ra = calloc(1, sizeof *ra);
     if (!ra)
         return pw_fail(err, PW_EXIT_FAILED, "out of memory");
+    if (prep)
+        ra->prep = *prep;
     if (input_open(&ra->in, path, err) < 0) {
         free(ra);
         return -1;
@@ -151,7 +158,9 @@ int readahead_next(struct readahead *ra, struct ra_record *rec, struct pw_error 
             rec->lineno = e->lineno;
             rec->over = e->over;
             rec->json = e->json;
+            rec->prep = e->prep;
             e->json = NULL;         /* the caller's now */
+            e->prep = NULL;
             return 1;
         }
         if (s->last) {
@@ -174,8 +183,11 @@ void readahead_close(struct readahead *ra)
     pthread_join(ra->thread, NULL);
     for (size_t i = 0; i < RA_SLOTS; i++) {
         struct ra_slot *s = &ra->slot[i];
-        for (size_t k = 0; k < s->n; k++)
-            cJSON_Delete(s->e[k].json);     /* the thread's, or not yet taken */
+        for (size_t k = 0; k < s->n; k++) {     /* the thread's, or not yet taken */
+            cJSON_Delete(s->e[k].json);
+            if (s->e[k].prep)
+                ra->prep.discard(ra->prep.ctx, s->e[k].prep);
+        }
         buf_release(&s->text);
     }
     pthread_mutex_destroy(&ra->mu);

@@ -17,6 +17,16 @@
 
 struct readahead;
 
+/* More work for the thread than parsing: prepare(ctx, json) makes what the caller gets as the
+ * record's prep (NULL: nothing made, the caller does the work itself); discard frees one the
+ * caller never took. The thread prepares the records of every other slot (RA_RECORDS
+ * records), so it and the caller share the work. prepare runs on the thread only. */
+struct ra_prepare {
+    void *(*prepare)(void *ctx, const cJSON *json);
+    void (*discard)(void *ctx, void *prep);
+    void *ctx;
+};
+
 struct ra_record {
     const char *line;       /* the record (without its line end), valid until the next call */
     size_t len;
@@ -24,9 +34,12 @@ struct ra_record {
     int over;               /* longer than INPUT_MAX_RECORD: line is its start only */
     cJSON *json;            /* its parse, the caller's to cJSON_Delete; NULL: not valid JSON
                              * (or over) */
+    void *prep;             /* what ra_prepare made of it, the caller's; or NULL */
 };
 
-int readahead_open(const char *path, struct readahead **ra, struct pw_error *err);
+/* prep may be NULL (parsing only). */
+int readahead_open(const char *path, const struct ra_prepare *prep, struct readahead **ra,
+                   struct pw_error *err);
 /* 1 with the next record, 0 at the end, -1 when the file could not be read (err says why). */
 int readahead_next(struct readahead *ra, struct ra_record *rec, struct pw_error *err);
 /* Stops the thread (at any point) and frees what the caller did not take. NULL is fine. */

@@ -79,10 +79,11 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-/* A line and its parse (NULL: not valid JSON), which this takes. */
-static int apply_parsed(struct state *st, const char *line, size_t len, cJSON *j, long lineno,
-                        const char *source, int snapshot, struct pipeline_report *rep,
-                        struct pw_error *err)
+/* A line and its parse (NULL: not valid JSON) and what was prepared of it (or NULL), which
+ * this takes. */
+static int apply_parsed(struct state *st, const char *line, size_t len, cJSON *j,
+                        struct state_prep *prep, long lineno, const char *source, int snapshot,
+                        struct pipeline_report *rep, struct pw_error *err)
 {
     char why[512];
     struct change c;
@@ -100,9 +101,12 @@ static int apply_parsed(struct state *st, const char *line, size_t len, cJSON *j
         c.record_len = len;
         c.source = source;
         c.line = lineno;
+        c.prep = prep;
         rc = state_apply(st, &c, rep, err);
     }
     cJSON_Delete(j);
+    state_prep_release(prep);
+    free(prep);
     return rc;
 }
 
@@ -110,8 +114,8 @@ int pipeline_apply_line(struct state *st, const char *line, size_t len, long lin
                         const char *source, int snapshot, struct pipeline_report *rep,
                         struct pw_error *err)
 {
-    return apply_parsed(st, line, len, cJSON_ParseWithLength(line, len), lineno, source, snapshot,
-                        rep, err);
+    return apply_parsed(st, line, len, cJSON_ParseWithLength(line, len), NULL, lineno, source,
+                        snapshot, rep, err);
 }
 
 /* Whether the file is an export: its first record is an export line. */
@@ -133,29 +137,67 @@ static int is_export(const char *path, int *snapshot, struct pw_error *err)
     return got < 0 ? -1 : 0;
 }
 
-/* The file's records, parsed ahead on a second core (readahead.h), applied in order. */
-static int feed_file(struct state *st, const char *path, int snapshot, struct pipeline_report *rep,
-                     struct pw_error *err)
+/* The reader thread's own transform and renderer (they hold scratch), and the state's
+ * dimension, which does not change while a file is applied. */
+struct ahead {
+    struct transform *tf;
+    struct row_renderer rr;
+    const struct dim *dim;
+};
+
+static void *prepare_record(void *ctx, const cJSON *json)
 {
-    struct readahead *ra;
+    struct ahead *a = ctx;
+    struct change c;
+    char why[512];
+    if (change_from_json(json, &c, why, sizeof why) != 0 || !c.new_image)
+        return NULL;
+    struct state_prep *p = malloc(sizeof *p);
+    if (p && state_prepare(a->tf, a->dim, &a->rr, c.new_image, p) == 0)
+        return p;
+    free(p);
+    return NULL;            /* out of memory: the caller transforms it, and reports */
+}
+
+static void discard_record(void *ctx, void *prep)
+{
+    (void)ctx;
+    state_prep_release(prep);
+    free(prep);
+}
+
+/* The file's records, parsed and half of them transformed ahead on a second core
+ * (readahead.h), applied in order. */
+static int feed_file(struct state *st, const struct spec_pipeline *pl, const char *path,
+                     int snapshot, struct pipeline_report *rep, struct pw_error *err)
+{
+    struct ahead a = {.dim = state_dimension(st)};
+    struct ra_prepare prep = {.prepare = prepare_record, .discard = discard_record, .ctx = &a};
+    struct readahead *ra = NULL;
     struct ra_record r;
     const char *source = base_name(path);
-    int got, rc = 0;
-    if (readahead_open(path, &ra, err) < 0)
-        return -1;
+    int got = 0, rc = -1;
+    row_renderer_init(&a.rr, pl->output.format);
+    if (transform_new(pl, &a.tf, err) < 0 || readahead_open(path, &prep, &ra, err) < 0)
+        goto done;
+    rc = 0;
     while (rc == 0 && (got = readahead_next(ra, &r, err)) > 0) {
         rep->records++;
         if (r.over)
             rc = state_reject(st, "record longer than 4194304 bytes (its start is kept)", r.line,
                               r.len, source, r.lineno, rep, err);
         else
-            rc = apply_parsed(st, r.line, r.len, r.json, r.lineno, source, snapshot, rep, err);
+            rc = apply_parsed(st, r.line, r.len, r.json, r.prep, r.lineno, source, snapshot, rep,
+                              err);
         if (rc == 0 && state_batch_full(st))
             rc = state_flush(st, rep, err);
     }
     if (rc == 0 && got < 0)
         rc = -1;
-    readahead_close(ra);
+done:
+    readahead_close(ra);    /* the thread stops before its transform goes */
+    transform_free(a.tf);
+    row_renderer_release(&a.rr);
     return rc;
 }
 
@@ -169,7 +211,7 @@ static int parse_file(const char *path, struct pipeline_report *rep, struct pw_e
     struct ra_record r;
     char why[512];
     int got;
-    if (readahead_open(path, &ra, err) < 0)
+    if (readahead_open(path, NULL, &ra, err) < 0)
         return -1;
     while ((got = readahead_next(ra, &r, err)) > 0) {
         struct change c;
@@ -267,7 +309,7 @@ static int run(const struct pipeline_options *o, struct pipeline_report *rep, st
     };
     if (state_new(&so, &st, err) < 0 || load_dimension(o, tf, src, st, rep, err) < 0)
         goto done;
-    if ((src ? stream_source_feed(src, st, rep, err) : feed_file(st, o->from_file, snapshot, rep, err)) < 0 ||
+    if ((src ? stream_source_feed(src, st, rep, err) : feed_file(st, pl, o->from_file, snapshot, rep, err)) < 0 ||
         state_finish(st, rep, err) < 0 || collect(o, lake, rep, err) < 0)
         goto done;
     rc = 0;

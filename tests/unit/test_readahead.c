@@ -50,7 +50,7 @@ static void every_record_in_order(void **state)
     write_file(path, sizeof path);
     struct readahead *ra;
     struct pw_error err = {0};
-    assert_int_equal(readahead_open(path, &ra, &err), 0);
+    assert_int_equal(readahead_open(path, NULL, &ra, &err), 0);
     struct ra_record r;
     int got, n = 0;
     while ((got = readahead_next(ra, &r, &err)) > 0) {
@@ -89,7 +89,7 @@ static void closing_early_frees_what_was_not_taken(void **state)
     write_file(path, sizeof path);
     struct readahead *ra;
     struct pw_error err = {0};
-    assert_int_equal(readahead_open(path, &ra, &err), 0);
+    assert_int_equal(readahead_open(path, NULL, &ra, &err), 0);
     struct ra_record r;
     for (int i = 0; i < 10; i++) {
         assert_int_equal(readahead_next(ra, &r, &err), 1);
@@ -105,7 +105,7 @@ static void a_missing_file_is_an_error(void **state)
     (void)state;
     struct readahead *ra = NULL;
     struct pw_error err = {0};
-    assert_int_equal(readahead_open("/nonexistent/pw-records.jsonl", &ra, &err), -1);
+    assert_int_equal(readahead_open("/nonexistent/pw-records.jsonl", NULL, &ra, &err), -1);
     assert_null(ra);
     assert_non_null(strstr(err.message, "pw-records.jsonl"));
 }
