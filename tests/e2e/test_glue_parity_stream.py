@@ -180,3 +180,40 @@ def test_spark_job_applies_stream_records_as_the_c_pipeline_does(data, run_pw, o
     by_reason = {q["reason"]: q for q in quarantined}
     assert by_reason["missing key attribute 'campaignID'"]["sequenceNumber"]
     assert "sequenceNumber" not in by_reason["not valid JSON"]
+
+
+@pytest.mark.skipif(SPARK_MISSING is not None, reason=SPARK_MISSING or "")
+def test_changes_without_old_images_remove_the_key_everywhere(run_pw, offline_env, tmp_path):
+    """A MODIFY or REMOVE without an old image (a NEW_IMAGE stream): the C pipeline applies
+    what it read so far and searches every partition for the key from then on; the job drops
+    the key's earlier rows from every partition. The lakes are the same (the C run's
+    rows_written and partitions_written also count that extra publication)."""
+    records, dims = gen_stream.generate(300, seed=5, campaigns=25)
+    c, day1, day5 = Changes(), "2024-06-01T10:00:00Z", "2024-06-05T10:00:00Z"
+    c.put("INSERT", "no-old-move", image("no-old-move", day1, "1"))
+    c.put("MODIFY", "no-old-move", image("no-old-move", day5, "2"), old=None)
+    c.put("INSERT", "no-old-gone", image("no-old-gone", day1, "1"))
+    c.put("REMOVE", "no-old-gone", None, old=None)
+    stream = tmp_path / "s.jsonl"
+    stream.write_text("".join(json.dumps(r) + "\n" for r in records[:150] + c.records + records[150:]))
+    gen_stream.dump_lines(str(tmp_path / "dim.json"), dims, wrap="Item")
+    cfg = Config.from_spec(WHITECUBE)
+    a, b = tmp_path / "A", tmp_path / "B"
+    r = run_pw(["-f", WHITECUBE, "--output", "json", "pipeline", "run", "--from-file", stream,
+                "--dimension-file", tmp_path / "dim.json", "--to", f"file://{a}"],
+               env=offline_env, timeout=120)
+    assert r.rc == 0, r.err
+    c_report = json.loads(r.out)
+    spark_report = spark_submit(job_arguments(WHITECUBE, stream, tmp_path / "dim.json", b,
+                                              source_format="stream"), tmp_path)
+    for k in ("records", "inserted", "modified", "removed", "quarantined"):
+        assert spark_report[k] == c_report[k], k
+    la, lb = lake_files(a, cfg.prefix), lake_files(b, cfg.prefix)
+    assert sorted(la) == sorted(lb)
+    for k in la:
+        assert la[k] == lb[k], k
+    got = partition_rows(cfg, lb)
+    users = {p: {dict(r)["userID"].value for r in rows} for p, rows in got.items()}
+    assert "no-old-move" in users["createdAt_date=2024-06-05"]
+    assert all("no-old-move" not in u for p, u in users.items() if p != "createdAt_date=2024-06-05")
+    assert all("no-old-gone" not in u for u in users.values())
