@@ -19,6 +19,11 @@ import, so it also runs under a local Spark:
 Inputs: --source_path / --dimension_path name a DynamoDB export (`{"Item": ...}` lines, gzip or
 not, detected by content): a file, or every data file under a folder or S3 prefix. Without a
 path the table is read with a parallel Scan (boto3) and each item becomes an export line.
+With --source_format stream, --source_path holds DynamoDB stream records instead (GetRecords'
+shape, as `pipeline run --from-file` reads them; an export line among them is quarantined):
+the records are the table's history, applied in file order to an empty lake — per key the
+latest record wins, REMOVE deletes — so the lake becomes the table after them, exactly as
+`pipeline run --from-file STREAM` makes it on an empty lake (docs/transform.md §10).
 
 Numbers never become floats: DynamoDB N values are text from the JSON to the output.
 """
@@ -655,34 +660,41 @@ def lines_of(name, data):
             yield no, (line[:RECORD_HEAD] if over else line).decode("utf-8", "surrogateescape"), over
 
 
-def export_item(rec):
-    """The item of an export line; Bad with change_from_json's reason otherwise."""
-    if not isinstance(rec, dict):
+def change_of(rec):
+    """change_from_json (pipeline/change.c): (op, keys, new image, old image, sequence number)
+    of a stream record, or ("ITEM", item, item, None, None) of an export line; Bad with its
+    reason when the record is neither."""
+    def obj(m, name):
+        v = m.get(name) if isinstance(m, dict) else None
+        return v if isinstance(v, dict) else None
+    item = obj(rec, "Item")
+    if item is not None:
+        return "ITEM", item, item, None, None
+    d, name = obj(rec, "dynamodb"), rec.get("eventName") if isinstance(rec, dict) else None
+    if d is None or not is_str(name):
         raise Bad('not a stream record ({"eventName": ..., "dynamodb": {...}}) nor an export '
                   'line ({"Item": {...}})')
-    if isinstance(rec.get("Item"), dict):
-        return rec["Item"]
-    d, name = rec.get("dynamodb"), rec.get("eventName")
-    if not isinstance(d, dict) or not is_str(name):
-        export_item(None)
     if name not in ("INSERT", "MODIFY", "REMOVE"):
         raise Bad("unknown eventName '%s' (INSERT, MODIFY or REMOVE)" % name[:32])
-    new, old = d.get("NewImage"), d.get("OldImage")
-    new = new if isinstance(new, dict) else None
-    keys = d.get("Keys") if isinstance(d.get("Keys"), dict) else new or (old if isinstance(old, dict) else None)
+    new, old = obj(d, "NewImage"), obj(d, "OldImage")
+    # An empty object is still an object: the first present of Keys, NewImage, OldImage.
+    keys = next((m for m in (obj(d, "Keys"), new, old) if m is not None), None)
+    seq = d.get("SequenceNumber") if is_str(d.get("SequenceNumber")) else None
     if name != "REMOVE" and new is None:
         raise Bad("%s record without a NewImage: the stream must carry new images (new-image or "
                   "new-and-old-images)" % name)
     if keys is None:
         raise Bad("%s record without Keys" % name)
-    raise Bad("a stream record in a file of export lines")
+    return name, keys, None if name == "REMOVE" else new, old, seq
 
 
-def quarantine_line(reason, source, line, text):
+def quarantine_line(reason, source, line, text, seq=None):
     """One line of a quarantine file (pipeline/quarantine.c)."""
     o = {"reason": reason, "source": source}
     if line > 0:
         o["line"] = line
+    if seq is not None:
+        o["sequenceNumber"] = seq
     rec = parse_json(text)
     o["record"] = rec if rec is not None else text
     return json.dumps(o, ensure_ascii=False, separators=(",", ":"))
@@ -1030,9 +1042,72 @@ def publish_file(lake, parts, version):
 
 # ---- the job ----------------------------------------------------------------------------------
 
-def transform_records(cfg, match, counts, records):
-    """Each record: ("bad", order, quarantine line) or ("item", order, key, payload), where a
-    payload None is a bad item (its key ends with no rows, docs/transform.md §2)."""
+# What a record does to its key is an *effect*: (clear, {partition: (order, payload)}). The
+# key's entries of records older than `clear` are gone; per partition the latest record naming
+# it decides, payload None meaning no rows there. This is the C pipeline's application of a
+# file on an empty lake (docs/transform.md §6): an export line replaces the key's rows wherever
+# they were (a snapshot: clear = its own order); a stream record removes the key from its old
+# image's partition and puts the new image's rows in the new one (state_spill.c); a MODIFY or
+# REMOVE without an old image removes the key from every partition (the batches' search).
+NO_CLEAR = (-2, 0)                  # before every record (orders are (file, line) or (segment, n))
+COUNTER = {"ITEM": "inserted", "INSERT": "inserted", "MODIFY": "modified", "REMOVE": "removed"}
+
+
+def record_effect(tf, counts, order, text, rec, stream):
+    """(key, effect, seq) of a parsed record; Bad when it is quarantined, with .key, .effect
+    and .seq set as far as they are known (a bad image still removes the key's old rows)."""
+    key, effect, seq = None, None, None
+    try:
+        op, keys, new, old, change_seq = change_of(rec)
+        if (op == "ITEM") == stream:
+            raise Bad("an export line in a file of stream records" if stream
+                      else "a stream record in a file of export lines")
+        seq = change_seq
+        counts[COUNTER[op]].add(1)
+        check_item(keys)
+        key = key_text(keys, tf.cfg.keys)
+        unknown_old = old is None and op in ("MODIFY", "REMOVE")
+        effect = (order if op == "ITEM" or unknown_old else NO_CLEAR, {})
+        if old is not None:
+            try:                    # an old image that does not transform left no rows
+                check_item(old)
+                effect[1][tf.partition(old)] = (order, None)
+            except Bad:
+                pass
+        if new is not None:
+            rows, n, aff, empty, unmatched = tf.item(new)
+            part = tf.partition(new)
+            counts["empty"].add(int(empty))
+            counts["unmatched"].add(unmatched)
+            effect[1][part] = (order, (text, rows, n, aff))
+    except Bad as e:
+        e.key, e.effect, e.seq = key, effect, seq
+        raise
+    return key, effect, seq
+
+
+def merge_effects(a, b):
+    """The effect of two records' effects on one key, whichever came first: associative and
+    commutative, so Spark may combine them in any grouping (reduceByKey)."""
+    clear, parts = max(a[0], b[0]), dict(a[1])
+    for part, v in b[1].items():
+        if part not in parts or v[0] > parts[part][0]:
+            parts[part] = v
+    return clear, {p: v for p, v in parts.items() if v[0] >= clear}
+
+
+def current_rows(kv):
+    """The key's items that are current at the end: ((partition, key bytes), (key, record,
+    rows, row count, affinity)), sorted by write_partitions' order."""
+    key, (_, parts) = kv
+    raw = key.encode("utf-8", "surrogateescape")
+    for part, (_, payload) in parts.items():
+        if payload is not None:
+            yield (part, raw), (key,) + payload
+
+
+def transform_records(cfg, match, counts, records, stream):
+    """Each record: ("bad", order, quarantine line) and/or ("item", key, effect)."""
     tf = Transform(cfg, match.value)
     for order, source, text, over in records:
         counts["records"].add(1)
@@ -1040,29 +1115,29 @@ def transform_records(cfg, match, counts, records):
             yield "bad", order, quarantine_line("record longer than 4194304 bytes (its start is "
                                                 "kept)", source, order[1], text)
             continue
-        rec, key = parse_json(text), None
-        try:
-            if rec is None:
-                raise Bad("not valid JSON")
-            item = export_item(rec)
-            counts["inserted"].add(1)
-            check_item(item)
-            key = key_text(item, cfg.keys)
-            rows, n, aff, empty, unmatched = tf.item(item)
-            part = tf.partition(item)
-        except Bad as e:
-            yield "bad", order, quarantine_line(str(e), source, order[1], text)
-            if key is not None:
-                yield "item", order, key, None
+        rec = parse_json(text)
+        if rec is None:
+            yield "bad", order, quarantine_line("not valid JSON", source, order[1], text)
             continue
-        counts["empty"].add(int(empty))
-        counts["unmatched"].add(unmatched)
-        yield "item", order, key, (part, text, rows, n, aff)
+        try:
+            key, effect, _ = record_effect(tf, counts, order, text, rec, stream)
+        except Bad as e:
+            yield "bad", order, quarantine_line(str(e), source, order[1], text, e.seq)
+            key, effect = e.key, e.effect
+        if key is not None:
+            yield "item", key, effect
 
 
 def main(argv):
     a = parse_args(argv)
     cfg = Config(a)
+    stream = a.get("source_format", "export") == "stream"
+    if a.get("source_format", "export") not in ("export", "stream"):
+        raise SystemExit("flatten_join: --source_format is export or stream, not '%s'"
+                         % a["source_format"])
+    if stream and not a.get("source_path"):
+        raise SystemExit("flatten_join: --source_format stream reads --source_path (a Scan is "
+                         "a snapshot)")
     lake = Lake(a, cfg)
     from pyspark import StorageLevel
     from pyspark.sql import SparkSession
@@ -1093,16 +1168,13 @@ def main(argv):
         total = int(a.get("scan_segments") or parallel)
         src = sc.parallelize(range(total), total).flatMap(
             lambda s: scan_segment(a["source_table"], s, total))
-    counts = {n: sc.accumulator(0) for n in ("records", "inserted", "empty", "unmatched")}
-    recs = src.mapPartitions(lambda it: transform_records(cfg, match, counts, it)).persist(
+    counts = {n: sc.accumulator(0) for n in ("records", "inserted", "modified", "removed",
+                                             "empty", "unmatched")}
+    recs = src.mapPartitions(lambda it: transform_records(cfg, match, counts, it, stream)).persist(
         StorageLevel.MEMORY_AND_DISK)
     bad = sorted(recs.filter(lambda r: r[0] == "bad").map(lambda r: (r[1], r[2])).collect())
-    # An export is a snapshot: per key the last line wins (a later bad line leaves no rows).
-    items = (recs.filter(lambda r: r[0] == "item").map(lambda r: (r[2], (r[1], r[3])))
-             .reduceByKey(lambda x, y: x if x[0] > y[0] else y)
-             .filter(lambda kv: kv[1][1] is not None)
-             .map(lambda kv: ((kv[1][1][0], kv[0].encode("utf-8", "surrogateescape")),
-                              (kv[0],) + kv[1][1][1:])))
+    items = (recs.filter(lambda r: r[0] == "item").map(lambda r: (r[1], r[2]))
+             .reduceByKey(merge_effects).flatMap(current_rows))
     stats = items.repartitionAndSortWithinPartitions(
         parallel, lambda k: zlib.crc32(k[0].encode("utf-8", "surrogateescape"))).mapPartitions(
         lambda it: write_partitions(cfg, lake, version, it)).collect()

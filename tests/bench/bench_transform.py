@@ -5,8 +5,9 @@ side by side with its references on the same file and the same lake:
 
   (a) transform_lambda.py: the transform written the way a stream Lambda is (boto3
       TypeDeserializer, json, gzip); its rows are checked equal to ours on a small file first;
-  (b) local PySpark: the hook SPARK_REFERENCE below (a script taking the same arguments as
-      transform_lambda.py); skipped, and said so, until it exists;
+  (b) local PySpark: transform_spark.py (the same arguments as transform_lambda.py), our Glue
+      job over the stream records on local[2]; its rows are checked equal to ours too; skipped,
+      and said so, when pyspark is not installed;
   (c) the parse-only floor: `pipeline run --parse-only`, our binary reading, parsing and
       checking every record and writing nothing: the limit the transform can approach.
 
@@ -38,12 +39,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import gen_stream  # noqa: E402
 
+from sparkjob import SPARK_MISSING  # noqa: E402
 from util import base_env, pipewright_path  # noqa: E402
 
 SPEC = REPO / "examples" / "whitecube" / "pipewright.yaml"
 LAMBDA = HERE / "transform_lambda.py"
-# (b) The hook for local PySpark: a script with transform_lambda.py's arguments (STREAM
-# DIMENSION OUTDIR --format F --level N) that runs our Glue job's transform on local Spark.
+# (b) local PySpark: a script with transform_lambda.py's arguments (STREAM DIMENSION OUTDIR
+# --format F --level N) that runs our Glue job on local Spark.
 SPARK_REFERENCE = HERE / "transform_spark.py"
 TIME = "/usr/bin/time"
 PREFIX = "user_campaign_tasks"
@@ -115,25 +117,46 @@ def lake_rows(lake: Path, fmt: str) -> dict:
     return out
 
 
+def references() -> dict:
+    """name -> script of the references that take transform_lambda.py's arguments (local
+    PySpark when pyspark imports: `make deps` installs it)."""
+    refs = {"Lambda-style Python": LAMBDA}
+    if SPARK_MISSING is None:
+        refs["local PySpark"] = SPARK_REFERENCE
+    return refs
+
+
+def size_label(n: int) -> str:
+    return f"{n // 1000:,}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+
+
+def run_reference(script: Path, stream: Path, dim: Path, out: Path, fmt: str):
+    return measure([sys.executable, str(script), str(stream), str(dim), str(out), "--format", fmt,
+                    "--level", str(GZIP_LEVEL)])
+
+
 def check_reference(tmp: Path, env: dict, specs: dict, stream: Path, dim: Path):
-    """The reference makes our rows: compared partition by partition on the first 2,000 records."""
+    """Each reference makes our rows: compared partition by partition on the first 2,000
+    records."""
     small = tmp / "small.jsonl"
     with open(stream) as src, open(small, "w") as dst:
         for _, line in zip(range(2000), src):
             dst.write(line)
     for fmt, spec in specs.items():
-        ours, ref = tmp / f"check-ours-{fmt}", tmp / f"check-ref-{fmt}"
+        ours = tmp / f"check-ours-{fmt}"
         measure([str(pipewright_path()), "-f", str(spec), "pipeline", "run", "--from-file",
                  str(small), "--dimension-file", str(dim), "--to", f"file://{ours}"], env)
-        measure([sys.executable, str(LAMBDA), str(small), str(dim), str(ref), "--format", fmt,
-                 "--level", str(GZIP_LEVEL)])
-        a, b = lake_rows(ours, fmt), lake_rows(ref, fmt)
-        if a != b:
-            diff = [p for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)]
-            raise SystemExit(f"bench: the Python reference's {fmt} rows differ from ours in "
-                             f"{len(diff)} partitions, first {diff[0]}")
-        print(f"  reference check ({fmt}): {sum(map(len, a.values()))} rows in {len(a)} "
-              "partitions, equal", flush=True)
+        a = lake_rows(ours, fmt)
+        for i, (name, script) in enumerate(references().items()):
+            ref = tmp / f"check-ref{i}-{fmt}"
+            run_reference(script, small, dim, ref, fmt)
+            b = lake_rows(ref, fmt)
+            if a != b:
+                diff = [p for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)]
+                raise SystemExit(f"bench: the {name} reference's {fmt} rows differ from ours in "
+                                 f"{len(diff)} partitions, first {diff[0]}")
+            print(f"  reference check ({fmt}, {name}): {sum(map(len, a.values()))} rows in "
+                  f"{len(a)} partitions, equal", flush=True)
 
 
 def startup(result: Result, env: dict, runs: int):
@@ -163,11 +186,12 @@ def one_size(result: Result, tmp: Path, env: dict, specs: dict, n: int, rounds: 
     stream, dim = inputs(n)
     mb = stream.stat().st_size / 1e6
     pw = str(pipewright_path())
-    spark = SPARK_REFERENCE.exists()
-    label = f"{n // 1000:,}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+    spark = "local PySpark" in references()
+    label = size_label(n)
     for fmt in formats:
         spec = specs[fmt]
-        f = {k: [] for k in ("wall", "cpu", "rss", "ref", "ref_rss", "spark", "floor", "floor_rss")}
+        f = {k: [] for k in ("wall", "cpu", "rss", "ref", "ref_rss", "spark", "spark_rss", "floor",
+                             "floor_rss")}
         rows = 0
         for i in range(rounds):
             lake, ref = tmp / "lake", tmp / "ref"
@@ -180,21 +204,20 @@ def one_size(result: Result, tmp: Path, env: dict, specs: dict, n: int, rounds: 
             if i == 0:
                 rows = sum(len(v) for v in lake_rows(lake, fmt).values())
             shutil.rmtree(lake, ignore_errors=True)
-            w, _, r, _ = measure([sys.executable, str(LAMBDA), str(stream), str(dim), str(ref),
-                                  "--format", fmt, "--level", str(GZIP_LEVEL)])
+            w, _, r, _ = run_reference(LAMBDA, stream, dim, ref, fmt)
             f["ref"].append(w), f["ref_rss"].append(r)
             shutil.rmtree(ref, ignore_errors=True)
             if spark:
-                w, _, _, _ = measure([sys.executable, str(SPARK_REFERENCE), str(stream), str(dim),
-                                      str(ref), "--format", fmt, "--level", str(GZIP_LEVEL)])
-                f["spark"].append(w)
+                w, _, r, _ = run_reference(SPARK_REFERENCE, stream, dim, ref, fmt)
+                f["spark"].append(w), f["spark_rss"].append(r)
                 shutil.rmtree(ref, ignore_errors=True)
             w, _, r, _ = measure([pw, "-f", str(spec), "pipeline", "run", "--from-file",
                                   str(stream), "--parse-only"], env)
             f["floor"].append(w), f["floor_rss"].append(r)
+            spark_took = f", local PySpark {f['spark'][-1]:.2f} s" if spark else ""
             print(f"  {label} {fmt}: ours {wall:.2f} s ({m.group(1) if m else '?'} batches, "
-                  f"{rss:.0f} MiB), Lambda-style Python {f['ref'][-1]:.2f} s, parse-only "
-                  f"{f['floor'][-1]:.2f} s (round {i + 1})", flush=True)
+                  f"{rss:.0f} MiB), Lambda-style Python {f['ref'][-1]:.2f} s{spark_took}, "
+                  f"parse-only {f['floor'][-1]:.2f} s (round {i + 1})", flush=True)
         wall, cpu = median(f["wall"]), median(f["cpu"])
         what = f"{label} records, {fmt}+gzip"
         result.rows += [
@@ -209,11 +232,15 @@ def one_size(result: Result, tmp: Path, env: dict, specs: dict, n: int, rounds: 
             Row(f"{what}: input", mb / wall, mb / median(f["ref"]), "MB/s", "Lambda-style Python"),
             Row(f"{what}: rows", rows / wall, rows / median(f["ref"]), "rows/s",
                 "Lambda-style Python"),
+            *([Row(f"{what}: rows", rows / wall, rows / median(f["spark"]), "rows/s",
+                   "local PySpark")] if spark else []),
             # no ratio: less is better here, and the reference holds the whole table
             Row(f"{what}: peak RSS", median(f["rss"]), None, "MiB"),
         ]
+        spark_rss = (f", of local PySpark (the largest process: the JVM) "
+                     f"{median(f['spark_rss']):,.0f} MiB" if spark else "")
         result.notes.append(f"{what}: peak RSS of the Lambda-style Python "
-                            f"{median(f['ref_rss']):,.0f} MiB, of the parse-only floor "
+                            f"{median(f['ref_rss']):,.0f} MiB{spark_rss}, of the parse-only floor "
                             f"{median(f['floor_rss']):,.0f} MiB")
 
 
@@ -229,6 +256,8 @@ def main() -> int:
     result = Result("transform", "Transform throughput, offline: stream records of the campaign "
                     "example into a file:// lake (medians)", command="make bench BENCH=transform")
     formats = args.formats.split(",")
+    sizes = [(n, args.large_rounds if n >= 1_000_000 else args.rounds)
+             for n in map(int, args.sizes.split(","))]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = base_env(tmp / "home")
@@ -236,20 +265,22 @@ def main() -> int:
         startup(result, env, args.startup_runs)
         stream, dim = inputs(int(args.sizes.split(",")[0]))
         check_reference(tmp, env, specs, stream, dim)
-        for n in map(int, args.sizes.split(",")):
-            one_size(result, tmp, env, specs, n,
-                     args.large_rounds if n >= 1_000_000 else args.rounds, formats)
+        for n, rounds in sizes:
+            one_size(result, tmp, env, specs, n, rounds, formats)
     result.notes[:0] = [
-        f"{args.rounds} rounds at 100k, {args.large_rounds} at 1M; ours, the Lambda-style Python "
-        "(tests/bench/transform_lambda.py) and the parse-only floor alternating; input is the "
+        "; ".join(f"{r} round{'s' if r != 1 else ''} at {size_label(n)}" for n, r in sizes) +
+        f"; ours, {', '.join(references())} and the parse-only floor alternating; input is the "
         "JSON Lines of gen_stream.py (100k records: about 144 MB), uncompressed",
         "input per core: input bytes over the run's CPU time (user + system)",
         "the Python reference holds every item in memory and writes each partition once at the "
         "end (no state, manifests, versions or quarantine); its rows were checked equal to ours",
         "parse-only: `pipeline run --parse-only`, reading, parsing and checking every record "
         "without transforming or writing; its ratio below 1 is how far above the floor we are",
-        "local PySpark: " + ("tests/bench/transform_spark.py" if SPARK_REFERENCE.exists() else
-                             "not run (tests/bench/transform_spark.py does not exist yet)"),
+        "local PySpark: " + (
+            "our Glue job (templates/glue/flatten_join.py, --source_format stream) on local[2] "
+            "with 2 GiB of driver memory, through tests/bench/transform_spark.py; its time "
+            "includes the JVM's start; its rows were checked equal to ours"
+            if "local PySpark" in references() else f"not run ({SPARK_MISSING})"),
     ]
     finish(result, args)
     return 0

@@ -86,8 +86,9 @@ def print_rows(result: Result):
     print(f"  {'':34} {'pipewright':>12} {'reference':>12} {'ratio':>8}")
     for row in result.rows:
         ratio = f"{row.ratio:.1f}x" if row.ratio else "-"
+        vs = f"  ({row.reference_name})" if row.reference_name else ""
         print(f"  {row.what:34} {fmt(row.ours, row.unit):>12} {fmt(row.reference, row.unit):>12} "
-              f"{ratio:>8}")
+              f"{ratio:>8}{vs}")
     for n in result.notes:
         print(f"  note: {n}")
 

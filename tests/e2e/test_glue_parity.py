@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from sparkjob import job_arguments, spark_submit
+from sparkjob import SPARK_MISSING, job_arguments, lake_files, side, spark_submit
 from transform_ref import Config
 from util import REPO
 
@@ -25,12 +24,6 @@ sys.path.insert(0, str(REPO / "tests" / "bench"))
 import gen_stream  # noqa: E402
 
 WHITECUBE = REPO / "examples" / "whitecube" / "pipewright.yaml"
-
-try:
-    import pyspark  # noqa: F401
-    SPARK = None
-except ImportError as e:        # CI installs it (tests/requirements.txt): this is for a bare box
-    SPARK = f"pyspark cannot be imported ({e}): `make deps` installs it"
 
 
 def s(v):
@@ -112,31 +105,7 @@ def data(tmp_path_factory):
     return d, export, d / "dim.json"
 
 
-def lake_files(root: Path, prefix: str) -> dict:
-    """{partition/file: content} as a reader and the C pipeline see them: through the partition
-    links, data decompressed, manifests without their version name."""
-    out = {}
-    table = root / prefix.rstrip("/")
-    for part in sorted(table.iterdir()):
-        assert part.is_symlink(), part
-        for f in sorted(part.iterdir()):
-            data = f.read_bytes()
-            if f.name == "_manifest.json":
-                m = json.loads(data)
-                assert m.pop("version") == os.readlink(part).rsplit("/", 1)[1]
-                data = m
-            elif f.name.endswith(".gz"):
-                data = gzip.decompress(data)
-            out[f"{part.name}/{f.name}"] = data
-    return out
-
-
-def side(root: Path, area: str) -> dict:
-    return {f.name: gzip.decompress(f.read_bytes()) if f.name.endswith(".gz") else f.read_bytes()
-            for f in sorted((root / area).iterdir())}
-
-
-@pytest.mark.skipif(SPARK is not None, reason=SPARK or "")
+@pytest.mark.skipif(SPARK_MISSING is not None, reason=SPARK_MISSING or "")
 def test_spark_job_writes_the_lake_the_c_pipeline_writes(data, run_pw, offline_env, tmp_path):
     d, export, dim = data
     spec = d / "spec.yaml"
