@@ -55,6 +55,8 @@ static int fill(struct readahead *ra, struct ra_slot *s, int prepare)
     const char *line;
     size_t len;
     int got = 1;
+    for (size_t k = 0; k < s->n; k++)       /* the trees the caller had from this slot */
+        cJSON_Delete(s->e[k].json);
     buf_reset(&s->text);
     s->n = 0;
     while (s->n < RA_RECORDS && s->text.len < RA_TEXT &&
@@ -80,16 +82,22 @@ static int fill(struct readahead *ra, struct ra_slot *s, int prepare)
 static void *reader(void *arg)
 {
     struct readahead *ra = arg;
-    for (size_t i = 0, turn = 0;; i = (i + 1) % RA_SLOTS, turn++) {
+    for (size_t i = 0;; i = (i + 1) % RA_SLOTS) {
         struct ra_slot *s = &ra->slot[i];
         pthread_mutex_lock(&ra->mu);
         while (s->full && !ra->stop)
             pthread_cond_wait(&ra->cv, &ra->mu);
         int stop = ra->stop;
+        size_t waiting = 0;
+        for (size_t k = 0; k < RA_SLOTS; k++)
+            waiting += ra->slot[k].full;
         pthread_mutex_unlock(&ra->mu);
         if (stop)
             break;
-        int last = fill(ra, s, ra->prep.prepare && turn % 2 == 1);
+        /* The work balances itself: while the caller has full slots waiting it is the slower
+         * side, so this slot is prepared here too; when it has none, it is waiting for
+         * records, and gets them as soon as they are parsed. */
+        int last = fill(ra, s, ra->prep.prepare && waiting > 0);
         pthread_mutex_lock(&ra->mu);
         s->full = 1;
         pthread_cond_broadcast(&ra->cv);
@@ -159,8 +167,7 @@ int readahead_next(struct readahead *ra, struct ra_record *rec, struct pw_error 
             rec->over = e->over;
             rec->json = e->json;
             rec->prep = e->prep;
-            e->json = NULL;         /* the caller's now */
-            e->prep = NULL;
+            e->prep = NULL;         /* the caller's now; the tree stays the slot's */
             return 1;
         }
         if (s->last) {
@@ -183,8 +190,9 @@ void readahead_close(struct readahead *ra)
     pthread_join(ra->thread, NULL);
     for (size_t i = 0; i < RA_SLOTS; i++) {
         struct ra_slot *s = &ra->slot[i];
-        for (size_t k = 0; k < s->n; k++) {     /* the thread's, or not yet taken */
+        for (size_t k = 0; k < s->n; k++) {
             cJSON_Delete(s->e[k].json);
+            /* what the caller did not take */
             if (s->e[k].prep)
                 ra->prep.discard(ra->prep.ctx, s->e[k].prep);
         }

@@ -19,8 +19,9 @@ struct readahead;
 
 /* More work for the thread than parsing: prepare(ctx, json) makes what the caller gets as the
  * record's prep (NULL: nothing made, the caller does the work itself); discard frees one the
- * caller never took. The thread prepares the records of every other slot (RA_RECORDS
- * records), so it and the caller share the work. prepare runs on the thread only. */
+ * caller never took. The thread prepares a slot's records when the caller has others
+ * waiting (it is the slower side then), so the two share the work; prepare runs on the thread
+ * only, and must give what the caller would compute itself. */
 struct ra_prepare {
     void *(*prepare)(void *ctx, const cJSON *json);
     void (*discard)(void *ctx, void *prep);
@@ -32,8 +33,8 @@ struct ra_record {
     size_t len;
     long lineno;
     int over;               /* longer than INPUT_MAX_RECORD: line is its start only */
-    cJSON *json;            /* its parse, the caller's to cJSON_Delete; NULL: not valid JSON
-                             * (or over) */
+    const cJSON *json;      /* its parse, valid until the next call (the thread frees it,
+                             * in its own heap arena); NULL: not valid JSON (or over) */
     void *prep;             /* what ra_prepare made of it, the caller's; or NULL */
 };
 

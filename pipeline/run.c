@@ -79,9 +79,9 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-/* A line and its parse (NULL: not valid JSON) and what was prepared of it (or NULL), which
+/* A line and its parse (NULL: not valid JSON), and what was prepared of it (or NULL), which
  * this takes. */
-static int apply_parsed(struct state *st, const char *line, size_t len, cJSON *j,
+static int apply_parsed(struct state *st, const char *line, size_t len, const cJSON *j,
                         struct state_prep *prep, long lineno, const char *source, int snapshot,
                         struct pipeline_report *rep, struct pw_error *err)
 {
@@ -104,7 +104,6 @@ static int apply_parsed(struct state *st, const char *line, size_t len, cJSON *j
         c.prep = prep;
         rc = state_apply(st, &c, rep, err);
     }
-    cJSON_Delete(j);
     state_prep_release(prep);
     free(prep);
     return rc;
@@ -114,8 +113,10 @@ int pipeline_apply_line(struct state *st, const char *line, size_t len, long lin
                         const char *source, int snapshot, struct pipeline_report *rep,
                         struct pw_error *err)
 {
-    return apply_parsed(st, line, len, cJSON_ParseWithLength(line, len), NULL, lineno, source,
-                        snapshot, rep, err);
+    cJSON *j = cJSON_ParseWithLength(line, len);
+    int rc = apply_parsed(st, line, len, j, NULL, lineno, source, snapshot, rep, err);
+    cJSON_Delete(j);
+    return rc;
 }
 
 /* Whether the file is an export: its first record is an export line. */
@@ -227,7 +228,6 @@ static int parse_file(const char *path, struct pipeline_report *rep, struct pw_e
             rep->modified += c.op == CHANGE_MODIFY;
             rep->removed += c.op == CHANGE_REMOVE;
         }
-        cJSON_Delete(r.json);
     }
     readahead_close(ra);
     return got < 0 ? -1 : 0;
