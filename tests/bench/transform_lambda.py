@@ -54,15 +54,20 @@ def number(d: Decimal) -> str:
     return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
 
 
-def load_dimension(path: str) -> dict:
-    """(campaignID, taskID) -> the task's deadline; the first task of an id wins."""
+def dimension_of(items) -> dict:
+    """(campaignID, taskID) -> the task's deadline, from campaignInfo items in DynamoDB JSON;
+    the first task of an id wins."""
     dim = {}
-    with open(path) as f:
-        for line in f:
-            item = plain(json.loads(line)["Item"])
-            for task in item.get("campaignTasks") or []:
-                dim.setdefault((item["campaignID"], task.get("taskID")), task.get("taskDeadline"))
+    for raw in items:
+        item = plain(raw)
+        for task in item.get("campaignTasks") or []:
+            dim.setdefault((item["campaignID"], task.get("taskID")), task.get("taskDeadline"))
     return dim
+
+
+def load_dimension(path: str) -> dict:
+    with open(path) as f:
+        return dimension_of(json.loads(line)["Item"] for line in f)
 
 
 def rows_of(item: dict, dim: dict):
@@ -79,19 +84,38 @@ def rows_of(item: dict, dim: dict):
         yield row
 
 
+def apply(items: dict, rec: dict):
+    """One stream record (as GetRecords returns it, DynamoDB JSON) applied to the current
+    items, by key: the last change of a key wins, REMOVE deletes."""
+    d = rec["dynamodb"]
+    key = json.dumps(plain(d["Keys"]), sort_keys=True, default=str)
+    if rec["eventName"] == "REMOVE":
+        items.pop(key, None)
+    else:
+        items[key] = plain(d["NewImage"])
+
+
 def handler(stream_path: str, dim_path: str) -> dict:
     """The Lambda's work: the current items, by key."""
     items = {}
     with open(stream_path) as f:
         for line in f:
-            rec = json.loads(line)
-            d = rec["dynamodb"]
-            key = json.dumps(plain(d["Keys"]), sort_keys=True, default=str)
-            if rec["eventName"] == "REMOVE":
-                items.pop(key, None)
-            else:
-                items[key] = plain(d["NewImage"])
+            apply(items, json.loads(line))
     return items
+
+
+def partitions(items, dim: dict) -> dict:
+    """partition day -> its rows, for the current items."""
+    parts: dict[str, list] = {}
+    for item in items:
+        day = timestamp(item["createdAt"])[:10]
+        parts.setdefault(day, []).extend(rows_of(item, dim))
+    return parts
+
+
+def part_file(rows: list, fmt: str = "jsonl", level: int = 1) -> bytes:
+    """One partition's data file: the rows rendered and gzipped (level 1: the binary's)."""
+    return gzip.compress(render(rows, fmt), compresslevel=level)
 
 
 def render(rows: list, fmt: str) -> bytes:
@@ -120,15 +144,11 @@ def main(argv=None) -> int:
     ap.add_argument("--level", type=int, default=1, help="gzip level (the binary's: 1)")
     a = ap.parse_args(argv)
     dim = load_dimension(a.dimension)
-    parts: dict[str, list] = {}
-    for item in handler(a.stream, a.dimension).values():
-        day = timestamp(item["createdAt"])[:10]
-        parts.setdefault(day, []).extend(rows_of(item, dim))
-    for day, rows in parts.items():
+    for day, rows in partitions(handler(a.stream, a.dimension).values(), dim).items():
         folder = os.path.join(a.out, PREFIX, f"createdAt_date={day}")
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, f"part-00000.{a.format}.gz"), "wb") as f:
-            f.write(gzip.compress(render(rows, a.format), compresslevel=a.level))
+            f.write(part_file(rows, a.format, a.level))
     return 0
 
 
