@@ -11,8 +11,6 @@
 
 #include <cjson/cJSON.h>
 
-struct state_prep;
-
 enum change_op {
     CHANGE_INSERT,
     CHANGE_MODIFY,
@@ -35,9 +33,6 @@ struct change {
     /* where it came from, for the quarantine: a file and line, or a shard */
     const char *source;
     long line;                  /* 0 when not from a file */
-    /* The new image's rows, computed ahead on another thread (state_prepare), or NULL; the
-     * state takes what it uses out of it, the caller releases it. */
-    struct state_prep *prep;
 };
 
 /* "INSERT", "MODIFY", "REMOVE", "ITEM". */

@@ -9,7 +9,6 @@
 #include "pipeline/input.h"
 #include "pipeline/lake.h"
 #include "pipeline/notify.h"
-#include "pipeline/readahead.h"
 #include "pipeline/run.h"
 #include "pipeline/run_stream.h"
 #include "pipeline/state.h"
@@ -79,13 +78,12 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-/* A line and its parse (NULL: not valid JSON), and what was prepared of it (or NULL), which
- * this takes. */
-static int apply_parsed(struct state *st, const char *line, size_t len, const cJSON *j,
-                        struct state_prep *prep, long lineno, const char *source, int snapshot,
-                        struct pipeline_report *rep, struct pw_error *err)
+int pipeline_apply_line(struct state *st, const char *line, size_t len, long lineno,
+                        const char *source, int snapshot, struct pipeline_report *rep,
+                        struct pw_error *err)
 {
     char why[512];
+    cJSON *j = cJSON_ParseWithLength(line, len);
     struct change c;
     int rc;
     if (!j)
@@ -101,20 +99,8 @@ static int apply_parsed(struct state *st, const char *line, size_t len, const cJ
         c.record_len = len;
         c.source = source;
         c.line = lineno;
-        c.prep = prep;
         rc = state_apply(st, &c, rep, err);
     }
-    state_prep_release(prep);
-    free(prep);
-    return rc;
-}
-
-int pipeline_apply_line(struct state *st, const char *line, size_t len, long lineno,
-                        const char *source, int snapshot, struct pipeline_report *rep,
-                        struct pw_error *err)
-{
-    cJSON *j = cJSON_ParseWithLength(line, len);
-    int rc = apply_parsed(st, line, len, j, NULL, lineno, source, snapshot, rep, err);
     cJSON_Delete(j);
     return rc;
 }
@@ -138,85 +124,48 @@ static int is_export(const char *path, int *snapshot, struct pw_error *err)
     return got < 0 ? -1 : 0;
 }
 
-/* The reader thread's own transform and renderer (they hold scratch), and the state's
- * dimension, which does not change while a file is applied. */
-struct ahead {
-    struct transform *tf;
-    struct row_renderer rr;
-    const struct dim *dim;
-};
-
-static void *prepare_record(void *ctx, const cJSON *json)
+static int feed_file(struct state *st, const char *path, int snapshot, struct pipeline_report *rep,
+                     struct pw_error *err)
 {
-    struct ahead *a = ctx;
-    struct change c;
-    char why[512];
-    if (change_from_json(json, &c, why, sizeof why) != 0 || !c.new_image)
-        return NULL;
-    struct state_prep *p = malloc(sizeof *p);
-    if (p && state_prepare(a->tf, a->dim, &a->rr, c.new_image, p) == 0)
-        return p;
-    free(p);
-    return NULL;            /* out of memory: the caller transforms it, and reports */
-}
-
-static void discard_record(void *ctx, void *prep)
-{
-    (void)ctx;
-    state_prep_release(prep);
-    free(prep);
-}
-
-/* The file's records, parsed and half of them transformed ahead on a second core
- * (readahead.h), applied in order. */
-static int feed_file(struct state *st, const struct spec_pipeline *pl, const char *path,
-                     int snapshot, struct pipeline_report *rep, struct pw_error *err)
-{
-    struct ahead a = {.dim = state_dimension(st)};
-    struct ra_prepare prep = {.prepare = prepare_record, .discard = discard_record, .ctx = &a};
-    struct readahead *ra = NULL;
-    struct ra_record r;
-    const char *source = base_name(path);
-    int got = 0, rc = -1;
-    row_renderer_init(&a.rr, pl->output.format);
-    if (transform_new(pl, &a.tf, err) < 0 || readahead_open(path, &prep, &ra, err) < 0)
-        goto done;
-    rc = 0;
-    while (rc == 0 && (got = readahead_next(ra, &r, err)) > 0) {
+    struct input in;
+    const char *line, *source = base_name(path);
+    size_t len;
+    int got, rc = 0;
+    if (input_open(&in, path, err) < 0)
+        return -1;
+    while (rc == 0 && (got = input_next(&in, &line, &len, err)) > 0) {
         rep->records++;
-        if (r.over)
-            rc = state_reject(st, "record longer than 4194304 bytes (its start is kept)", r.line,
-                              r.len, source, r.lineno, rep, err);
+        if (got == 2)
+            rc = state_reject(st, "record longer than 4194304 bytes (its start is kept)", line, len,
+                              source, in.line, rep, err);
         else
-            rc = apply_parsed(st, r.line, r.len, r.json, r.prep, r.lineno, source, snapshot, rep,
-                              err);
+            rc = pipeline_apply_line(st, line, len, in.line, source, snapshot, rep, err);
         if (rc == 0 && state_batch_full(st))
             rc = state_flush(st, rep, err);
     }
     if (rc == 0 && got < 0)
         rc = -1;
-done:
-    readahead_close(ra);    /* the thread stops before its transform goes */
-    transform_free(a.tf);
-    row_renderer_release(&a.rr);
+    input_close(&in);
     return rc;
 }
 
 /* --parse-only: the floor under the transform. Every record is read, parsed and decoded (its
  * change and its images checked all the way down, as a real run does before transforming),
  * and counted; nothing is transformed, kept or written. Bad records are counted as
- * quarantined but not written anywhere. It reads the way a run does: parsed ahead. */
+ * quarantined but not written anywhere. */
 static int parse_file(const char *path, struct pipeline_report *rep, struct pw_error *err)
 {
-    struct readahead *ra;
-    struct ra_record r;
+    struct input in;
+    const char *line;
+    size_t len;
     char why[512];
     int got;
-    if (readahead_open(path, NULL, &ra, err) < 0)
+    if (input_open(&in, path, err) < 0)
         return -1;
-    while ((got = readahead_next(ra, &r, err)) > 0) {
+    while ((got = input_next(&in, &line, &len, err)) > 0) {
         struct change c;
-        int bad = !r.json || change_from_json(r.json, &c, why, sizeof why) != 0 ||
+        cJSON *j = got == 1 ? cJSON_ParseWithLength(line, len) : NULL;
+        int bad = !j || change_from_json(j, &c, why, sizeof why) != 0 ||
                   ddb_check_item(c.keys, why, sizeof why) < 0 ||
                   (c.new_image && ddb_check_item(c.new_image, why, sizeof why) < 0) ||
                   (c.old_image && ddb_check_item(c.old_image, why, sizeof why) < 0);
@@ -228,8 +177,9 @@ static int parse_file(const char *path, struct pipeline_report *rep, struct pw_e
             rep->modified += c.op == CHANGE_MODIFY;
             rep->removed += c.op == CHANGE_REMOVE;
         }
+        cJSON_Delete(j);
     }
-    readahead_close(ra);
+    input_close(&in);
     return got < 0 ? -1 : 0;
 }
 
@@ -309,7 +259,7 @@ static int run(const struct pipeline_options *o, struct pipeline_report *rep, st
     };
     if (state_new(&so, &st, err) < 0 || load_dimension(o, tf, src, st, rep, err) < 0)
         goto done;
-    if ((src ? stream_source_feed(src, st, rep, err) : feed_file(st, pl, o->from_file, snapshot, rep, err)) < 0 ||
+    if ((src ? stream_source_feed(src, st, rep, err) : feed_file(st, o->from_file, snapshot, rep, err)) < 0 ||
         state_finish(st, rep, err) < 0 || collect(o, lake, rep, err) < 0)
         goto done;
     rc = 0;

@@ -233,45 +233,59 @@ static int add_name(struct lake_names *l, const char *name)
     return lake_names_add(l, name);
 }
 
-/* The new image's rows into e (or e left "gone" and the record quarantined): computed ahead
- * (c->prep) or here, then moved into e. */
+/* The new image's rows into e (or e left "gone" and the record quarantined). */
 static int take_image(struct state *s, struct entry *e, const struct change *c,
                       struct pipeline_report *rep, struct pw_error *err)
 {
-    struct state_prep own, *p = c->prep;
-    if (!p) {
-        p = &own;
-        if (state_prepare(s->tf, state_dimension(s), &s->rr, c->new_image, &own) < 0)
-            return oom(err);
+    struct buf rows, part;
+    struct tf_result res;
+    char why[512];
+    buf_init(&rows, (size_t)1 << 30);
+    buf_init(&part, 0);
+    int rc = transform_item(s->tf, c->new_image, s->has_dim ? &s->dim : NULL, &s->rr, &rows, &res);
+    if (rc == 1) {
+        rc = quarantine(s, res.why, c, rep, err);
+        goto done;
     }
-    int rc = 0;
-    if (p->bad) {
-        rc = quarantine(s, p->why, c, rep, err);
-    } else if (!(e->record = malloc(c->record_len + 1))) {
+    if (rc == 0)
+        rc = transform_partition(s->tf, c->new_image, &part, why, sizeof why);
+    if (rc == 1) {
+        rc = quarantine(s, why, c, rep, err);
+        goto done;
+    }
+    if (rc < 0) {
         rc = oom(err);
-    } else {
-        memcpy(e->record, c->record, c->record_len);
-        e->record[c->record_len] = '\0';
-        e->record_len = c->record_len;
-        e->affinity = p->affinity;
-        e->n_affinity = p->n_affinity;
-        p->affinity = NULL;
-        p->n_affinity = 0;
-        e->part = buf_detach(&p->part);
-        e->rows_len = p->rows.len;
-        e->rows = buf_detach(&p->rows);
-        e->n_rows = p->n_rows;
-        e->dim_gen = s->dim_gen;
-        rep->empty += (uint64_t)p->empty;
-        rep->unmatched += p->unmatched;
-        s->batch_bytes += e->record_len + e->rows_len;
-        if (!e->part || !e->rows)
-            rc = oom(err);
+        goto done;
     }
+    e->record = malloc(c->record_len + 1);
+    e->affinity = calloc(res.n_affinity ? res.n_affinity : 1, sizeof *e->affinity);
+    if (!e->record || !e->affinity) {
+        rc = oom(err);
+        goto done;
+    }
+    memcpy(e->record, c->record, c->record_len);
+    e->record[c->record_len] = '\0';
+    e->record_len = c->record_len;
+    for (size_t i = 0; i < res.n_affinity; i++) {
+        if (!(e->affinity[i] = strdup(res.affinity[i]))) {
+            rc = oom(err);
+            goto done;
+        }
+        e->n_affinity++;
+    }
+    e->part = buf_detach(&part);
+    e->rows_len = rows.len;
+    e->rows = buf_detach(&rows);
+    e->n_rows = res.rows;
+    e->dim_gen = s->dim_gen;
+    rep->empty += (uint64_t)res.empty;
+    rep->unmatched += res.unmatched;
+    s->batch_bytes += e->record_len + e->rows_len;
+done:
     if (rc < 0)
         state_entry_clear(e);
-    if (p == &own)
-        state_prep_release(&own);
+    buf_release(&rows);
+    buf_release(&part);
     return rc;
 }
 

@@ -82,30 +82,6 @@ int state_load_dimension_items(struct state *s, const cJSON *items, const char *
 int state_apply_dimension(struct state *s, const struct change *c, struct pipeline_report *rep,
                           struct pw_error *err);
 
-/* What applying a change computes from its new image (its rows, its partition, or why the
- * item is bad), computed ahead of state_apply: on the thread that reads and parses a file
- * (pipeline/run.c), with a transform and renderer of its own, so transforming runs on two
- * cores. The result is the same as state_apply computing it. */
-struct state_prep {
-    int bad;                        /* the item is bad: why; nothing else is set */
-    char why[512];
-    struct buf rows, part;
-    size_t n_rows, unmatched;
-    int empty;
-    char **affinity;                /* owned, n_affinity of them */
-    size_t n_affinity;
-};
-
-/* Fills p from item; tf and rr are the caller's own (they hold scratch), dim is only read
- * (NULL: no join). -1 out of memory (p released). */
-int state_prepare(struct transform *tf, const struct dim *dim, struct row_renderer *rr,
-                  const cJSON *item, struct state_prep *p);
-void state_prep_release(struct state_prep *p);
-
-/* The dimension the changes are joined with (NULL when the pipeline joins none). While
- * changes of a file are applied it does not change, so another thread may read it. */
-const struct dim *state_dimension(const struct state *s);
-
 /* Whether the batch reached its limits. */
 int state_batch_full(const struct state *s);
 
