@@ -176,7 +176,7 @@ int gz_writer_write(struct gz_writer *w, const void *data, size_t n, struct pw_e
         w->out_bytes += n;
         return n ? (int)w->dst->io(w->dst, (void *)data, n, err) : 0;
     }
-    if (!w->async && w->in_bytes > GZ_BLOCK) {
+    if (!w->async && !w->in_caller && w->in_bytes > GZ_BLOCK) {
         int rc = async_start(w, err);
         if (rc < 0)
             return -1;
@@ -206,8 +206,11 @@ int gz_writer_reached(struct gz_writer *w, uint64_t target, struct pw_error *err
     /* Deflate adds at most 5 bytes per 16 KiB block and the gzip wrapper 18: with less input
      * than this, the output is below target whoever compresses it. */
     uint64_t slack = target / 1024 + 64;
-    if (w->async && w->in_bytes + GZ_BLOCK + slack >= target && async_stop(w, err) < 0)
-        return -1;
+    if (w->async && w->in_bytes + GZ_BLOCK + slack >= target) {
+        w->in_caller = 1;
+        if (async_stop(w, err) < 0)
+            return -1;
+    }
     return !w->async && w->out_bytes >= target;
 }
 

@@ -26,6 +26,7 @@ struct gz_writer {
     uint64_t out_bytes;     /* bytes written to dst */
     unsigned char *chunk;
     struct gz_async *async; /* the compressing thread, once there is a block for it */
+    int in_caller;          /* near a split target: compress in the caller from now on */
 };
 
 /* dst stays the caller's (gz_writer_finish does not close it).
